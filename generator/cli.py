@@ -1,0 +1,256 @@
+"""The `assay` command line: each command parses options, calls the core, maps errors to exit codes.
+
+Exit codes (SPEC §5): 0 success · 1 the content has errors (or the command's own failure,
+e.g. a record that exists) · 2 usage error (bad options, no knowledge base found).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .diagnostics import FORMATTERS, Diagnostic
+from .load import KnowledgeBaseNotFound
+from .model import KnowledgeBase
+
+FORMAT = click.Choice(["text", "github", "json"])
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Knowledge base root (holds content/ and optionally mkdocs.yml).",
+)
+AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Evaluate dates against this day (YYYY-MM-DD) instead of today.",
+)
+
+
+class UsageError(click.UsageError):
+    """A usage error (exit 2) raised by the commands for problems with their arguments."""
+
+
+def _load(root: Path, as_of: Any = None) -> KnowledgeBase:
+    from .kb import load_knowledge_base
+
+    try:
+        return load_knowledge_base(root, as_of.date() if as_of else None)
+    except KnowledgeBaseNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assay")
+def main() -> None:
+    """Assay: validate a research knowledge base, compute what it implies, publish it."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@ROOT
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMAT,
+    default="text",
+    show_default=True,
+    help="text for people, github for annotations in pull requests, json for scripts.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@AS_OF
+def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: Any) -> None:
+    """Validate records: all of them, or PATHS with the whole knowledge base as context.
+
+    Every problem is reported with file:line:col, the field and how to fix it. Exit 0 when
+    there are no errors, 1 when there are (or warnings with --strict), 2 on usage errors.
+    """
+    kb = _load(root, as_of)
+    diags = kb.diagnostics
+    records = len(kb.entries)
+    if paths:
+        wanted = _select(kb, paths)
+        diags = [d for d in diags if d.path in wanted]
+        records = len(wanted)
+    if strict:
+        diags = [d.as_error() for d in diags]
+    click.echo(FORMATTERS[fmt](diags, records), nl=False)
+    sys.exit(1 if any(d.severity == "error" for d in diags) else 0)
+
+
+def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
+    by_abs = {(kb.root / e.path).resolve(): e.path for e in kb.entries}
+    wanted: set[str] = set()
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file")
+        resolved = p.resolve()
+        if resolved.is_dir():
+            wanted.update(rel for a, rel in by_abs.items() if a.is_relative_to(resolved))
+        elif resolved in by_abs:
+            wanted.add(by_abs[resolved])
+        else:
+            click.echo(
+                f"{p}: not a record (records live in the six record folders); skipped", err=True
+            )
+    return wanted
+
+
+@main.command()
+@click.argument(
+    "kind",
+    type=click.Choice(["paper", "decision", "benchmark", "prediction", "runbook", "postmortem"]),
+)
+@click.argument("title")
+@click.option("--id", "record_id", help="Record id (file name); derived from TITLE by default.")
+@ROOT
+def new(kind: str, title: str, record_id: str | None, root: Path) -> None:
+    """Write a filled-in template for a new KIND record called TITLE. Never overwrites.
+
+    The template checks clean (a runbook must still be pointed at its decision); edit it,
+    then run `assay check`.
+    """
+    from .load import discover, locate
+    from .scaffold import ScaffoldError, new_record
+
+    try:
+        content = locate(root.resolve())
+    except KnowledgeBaseNotFound as exc:
+        raise UsageError(str(exc)) from None
+    existing = {f.id for f in discover(root.resolve(), content)}
+    try:
+        path = new_record(root.resolve(), content, kind, title, record_id, existing, date.today())
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the schemas (default: ROOT/schemas).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 when a schema file is missing or stale.",
+)
+@ROOT
+def schema(out_dir: Path | None, check_only: bool, root: Path) -> None:
+    """Write (or check) the JSON Schema of each record kind, for editors and other tools."""
+    from .schemas_out import stale_schemas, write_schemas
+
+    target = out_dir or root / "schemas"
+    if check_only:
+        stale = stale_schemas(target)
+        for name in stale:
+            click.echo(f"{target / name}: stale or missing; run 'assay schema' to regenerate")
+        sys.exit(1 if stale else 0)
+    written = write_schemas(target)
+    click.echo(
+        f"wrote {len(written)} schema file(s) to {target}"
+        if written
+        else f"schemas in {target} are up to date"
+    )
+
+
+@main.command()
+@ROOT
+@AS_OF
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+def due(root: Path, as_of: Any, fmt: str) -> None:
+    """Everything that needs attention: expired time-boxes, overdue actions, revisits, …"""
+    kb = _load(root, as_of)
+    warnings = [d for d in kb.diagnostics if d.severity == "warning"]
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in warnings:
+        groups.setdefault(d.code, []).append(d)
+    if fmt == "json":
+        payload = {
+            "as_of": kb.as_of.isoformat(),
+            "groups": {
+                code: [d.__dict__ if hasattr(d, "__dict__") else _diag(d) for d in ds]
+                for code, ds in sorted(groups.items())
+            },
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if not groups:
+        click.echo(f"nothing is due as of {kb.as_of}")
+    for code, ds in sorted(groups.items()):
+        click.echo(f"{code} ({len(ds)})")
+        for d in ds:
+            click.echo(f"  {d.path}:{d.line}: {d.message}")
+
+
+def _diag(d: Diagnostic) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(d)
+
+
+@main.command()
+@ROOT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+def radar(root: Path, fmt: str) -> None:
+    """The current radar: technique, area, ring, owner, next action, last move."""
+    from .radar import radar_rows
+
+    kb = _load(root)
+    rows = radar_rows(kb)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    header = ("ring", "technique", "area", "stage", "owner", "next action", "last move")
+    table = [header] + [
+        (
+            r["ring"],
+            r["technique"],
+            r["area"],
+            r["stage"],
+            r["owner"],
+            (
+                f"{r['next_action']['action']} ({r['next_action']['due']})"
+                if r["next_action"]
+                else "-"
+            ),
+            (
+                f"{r['last_move']['from']}→{r['ring']} {r['last_move']['on']}"
+                if r["last_move"]
+                else "-"
+            ),
+        )
+        for r in rows
+    ]
+    widths = [min(40, max(len(str(row[i])) for row in table)) for i in range(len(header))]
+    for row in table:
+        click.echo(
+            "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        )

@@ -1,0 +1,107 @@
+"""The one diagnostic type that flows through every stage, and its three output formats.
+
+Every stage appends `Diagnostic`s and goes on; nothing stops at the first problem. The
+formats (text, GitHub workflow commands, JSON) are public interfaces described in SPEC §5.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+#: Where the guide explains each code; shown after messages so a reader can learn the why.
+GUIDE_RULES_PAGE = "guide/rules.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem in one file: where it is, how bad it is, and what to do about it."""
+
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    code: str
+    field: str
+    message: str
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.code, self.field)
+
+    def as_error(self) -> Diagnostic:
+        """The same diagnostic promoted to an error (``--strict``)."""
+        return Diagnostic(
+            self.path, self.line, self.col, "error", self.code, self.field, self.message
+        )
+
+
+def error(path: str, line: int, col: int, code: str, field: str, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, "error", code, field, message)
+
+
+def warning(path: str, line: int, col: int, code: str, field: str, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, "warning", code, field, message)
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def summary_line(diags: Sequence[Diagnostic], records: int) -> str:
+    errors = sum(1 for d in diags if d.severity == "error")
+    warnings = len(diags) - errors
+    return (
+        f"{errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''} in {records} record"
+        f"{'s' if records != 1 else ''}"
+    )
+
+
+def format_text(diags: Sequence[Diagnostic], records: int) -> str:
+    """``path:line:col: severity[code] field: message`` lines, then the summary line."""
+    lines = [
+        f"{d.path}:{d.line}:{d.col}: {d.severity}[{d.code}] {d.field or '-'}: {d.message}"
+        for d in diags
+    ]
+    lines.append(summary_line(diags, records))
+    return "\n".join(lines) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    # GitHub's workflow-command escaping (actions/toolkit, command.ts).
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(diags: Sequence[Diagnostic], records: int) -> str:
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the diff."""
+    lines = []
+    for d in diags:
+        title = f"{d.code} {d.field}".strip()
+        props = (
+            f"file={_escape_property(d.path)},line={d.line},col={d.col},"
+            f"title={_escape_property(title)}"
+        )
+        lines.append(f"::{d.severity} {props}::{_escape_data(d.message)}")
+    lines.append(summary_line(diags, records))
+    return "\n".join(lines) + "\n"
+
+
+def format_json(diags: Sequence[Diagnostic], records: int) -> str:
+    """``{"records": int, "errors": [diag], "warnings": [diag]}`` as SPEC §5 defines it."""
+    payload = {
+        "records": records,
+        "errors": [asdict(d) for d in diags if d.severity == "error"],
+        "warnings": [asdict(d) for d in diags if d.severity == "warning"],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATTERS = {"text": format_text, "github": format_github, "json": format_json}

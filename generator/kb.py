@@ -1,0 +1,59 @@
+"""The compiler front end: load → parse → validate → link → rules, for a whole knowledge base.
+
+All files are loaded before any rule runs because references, duplicate ids and supersede
+chains are properties of the whole knowledge base, not of one file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .diagnostics import error, sort_diagnostics
+from .link import link
+from .load import discover, locate
+from .model import Entry, KnowledgeBase
+from .parse import Parsed, parse_record
+from .rules import apply_rules
+from .schema import KINDS
+from .validate import validate_model
+
+
+def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> list[Entry]:
+    """(kind, path, bytes, io error) → parsed and validated entries."""
+    entries: list[Entry] = []
+    for kind, path, raw, io_error in files:
+        stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+        if raw is None:
+            parsed = Parsed(
+                None,
+                diagnostics=[error(path, 1, 1, "E-IO", "", f"cannot read the file: {io_error}")],
+            )
+            entries.append(Entry(stem, kind, path, parsed, None))
+            continue
+        parsed = parse_record(raw, path)
+        record = None
+        if parsed.data is not None:
+            record, diags = validate_model(KINDS[kind][1], parsed, path)
+            parsed.diagnostics.extend(diags)
+        entries.append(Entry(stem, kind, path, parsed, record))
+    return entries
+
+
+def analyse(entries: list[Entry], as_of: date) -> KnowledgeBase:
+    """Link and apply the rules to compiled entries."""
+    graph, link_diags = link(entries)
+    diags = [d for e in entries for d in e.parsed.diagnostics]
+    diags += link_diags
+    diags += apply_rules(entries, graph, as_of)
+    return KnowledgeBase(entries, graph, sort_diagnostics(diags), as_of)
+
+
+def load_knowledge_base(root: Path, as_of: date | None = None) -> KnowledgeBase:
+    """Read and check every record under `root`. Raises KnowledgeBaseNotFound."""
+    root = root.resolve()
+    content = locate(root)
+    files = [(f.kind, f.rel_path, f.raw, f.io_error) for f in discover(root, content)]
+    kb = analyse(compile_entries(files), as_of or date.today())
+    kb.root, kb.content_dir = root, content
+    return kb

@@ -1,0 +1,73 @@
+"""The in-memory knowledge base handed from stage to stage: records, graph, diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+from .parse import Parsed
+from .schema import Record
+
+
+@dataclass
+class Entry:
+    """One record file after parsing and validation. `record` is None when it is invalid."""
+
+    id: str
+    kind: str
+    path: str
+    parsed: Parsed
+    record: Record | None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A technique changing ring: from one decision's status to the next one's."""
+
+    technique: str
+    area: str
+    on: date
+    from_status: str
+    to_status: str
+    from_id: str
+    to_id: str
+
+
+@dataclass
+class Graph:
+    """What the link stage computes over the whole knowledge base (SPEC §3.7)."""
+
+    backlinks: dict[str, list[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # id → [(from id, field)]
+    superseded_by: dict[str, list[str]] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)  # technique → current decision id
+    history: dict[str, list[str]] = field(default_factory=dict)  # technique → decision ids by date
+    moves: list[Move] = field(default_factory=list)
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything known after load → parse → validate → link → rules."""
+
+    entries: list[Entry]
+    graph: Graph
+    diagnostics: list[Diagnostic]
+    as_of: date
+
+    root: Path = Path(".")
+    content_dir: Path = Path("content")
+
+    def __post_init__(self) -> None:
+        self.by_id: dict[str, Entry] = {}
+        for e in self.entries:
+            self.by_id.setdefault(e.id, e)
+
+    def of_kind(self, kind: str) -> list[Entry]:
+        return [e for e in self.entries if e.kind == kind and e.record is not None]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]

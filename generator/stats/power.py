@@ -1,0 +1,85 @@
+"""Power of t-tests and the number of runs needed to detect a minimum effect.
+
+Power comes from the noncentral t distribution (scipy.stats.nct), two-sided, counting both
+rejection tails (R's `power.t.test(..., strict = TRUE)`; the lower tail is negligible for any
+effect worth detecting, so results agree with R's default to the digits it prints).
+
+* unpaired (two-sample, pooled sd s):   df = 2n − 2, ncp = δ / (s·√(2/n))
+* paired (one-sample on differences):   df = n − 1,  ncp = δ / (s_d/√n)
+
+`runs_needed` is the smallest integer n ≥ 2 (runs per method) whose power reaches the target.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scipy import stats
+
+from ._common import finite, quiet
+
+MAX_RUNS = 100_000
+TARGET_POWER = 0.8
+# Beyond this noncentrality nct's numerics may return NaN although the power is 1 to double
+# precision (the critical value sits dozens of standard errors below the centre).
+_HUGE_NCP = 40.0
+
+
+def t_test_power(n: float, delta: float, sd: float, alpha: float, paired: bool) -> float:
+    """Two-sided power of a t-test with `n` runs per group (n may be fractional)."""
+    if paired:
+        df = n - 1.0
+        ncp = delta / (sd / math.sqrt(n))
+    else:
+        df = 2.0 * n - 2.0
+        ncp = delta / (sd * math.sqrt(2.0 / n))
+    ncp = abs(ncp)  # two-sided power is symmetric in the sign of the effect
+    with quiet():
+        q = stats.t.ppf(1.0 - alpha / 2.0, df)
+        upper = finite(stats.nct.sf(q, df, ncp))
+        lower = finite(stats.nct.cdf(-q, df, ncp))
+    if upper is None:
+        upper = 1.0 if ncp > _HUGE_NCP else 0.0
+    if lower is None:
+        # scipy's nct.cdf returns NaN far in the tail (e.g. ncp ≥ 20); for ncp ≥ 0 the
+        # wrong-sign tail is below P(Z < −ncp), i.e. 0 to double precision there.
+        lower = 0.0
+    return min(1.0, max(0.0, upper + lower))
+
+
+def runs_needed(
+    delta: float | None,
+    sd: float | None,
+    alpha: float,
+    paired: bool,
+    power: float = TARGET_POWER,
+    max_runs: int = MAX_RUNS,
+) -> tuple[int | None, str | None]:
+    """Smallest n ≥ 2 reaching `power` for effect `delta` given noise `sd`, plus a note.
+
+    Returns (None, reason) when it cannot be answered.
+    """
+    if delta is None or sd is None:
+        return None, "runs needed undefined: effect or noise estimate missing"
+    delta = abs(delta)
+    if delta == 0.0:
+        return None, "runs needed undefined: the minimum effect is 0"
+    if not 0.0 < alpha < 1.0:
+        return None, f"runs needed undefined: alpha = {alpha} is not in (0, 1)"
+    if sd == 0.0:
+        return 2, "no run-to-run noise observed: 2 runs suffice if that holds, but check"
+    if t_test_power(max_runs, delta, sd, alpha, paired) < power:
+        return (
+            None,
+            f"more than {max_runs} runs per method would be needed for {power * 100:.0f} % power",
+        )
+    lo, hi = 2, max_runs  # invariant: power(hi) >= target; answer in [lo, hi]
+    if t_test_power(lo, delta, sd, alpha, paired) >= power:
+        return lo, None
+    while hi - lo > 1:  # power(lo) < target <= power(hi); power grows with n
+        mid = (lo + hi) // 2
+        if t_test_power(mid, delta, sd, alpha, paired) >= power:
+            hi = mid
+        else:
+            lo = mid
+    return hi, None

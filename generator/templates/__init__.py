@@ -1,0 +1,1 @@
+"""Templates for `assay new` and `assay init` (package data)."""
