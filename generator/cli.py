@@ -167,10 +167,7 @@ def schema(out_dir: Path | None, check_only: bool, root: Path) -> None:
     )
 
 
-@main.command()
-@ROOT
-@AS_OF
-@click.option(
+TEXT_OR_JSON = click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -178,6 +175,65 @@ def schema(out_dir: Path | None, check_only: bool, root: Path) -> None:
     show_default=True,
     help="text for people, json for scripts.",
 )
+
+
+@main.command()
+@click.argument("record_id", metavar="ID", required=False)
+@click.option("--predictions", is_flag=True, help="Calibration and scores of the predictions.")
+@click.option("--owner", help="With --predictions: only this owner's predictions.")
+@click.option("--tag", help="With --predictions: only predictions with this tag.")
+@TEXT_OR_JSON
+@ROOT
+def stats(
+    record_id: str | None,
+    predictions: bool,
+    owner: str | None,
+    tag: str | None,
+    fmt: str,
+    root: Path,
+) -> None:
+    """A benchmark's computed statistics (ID), or the predictions' calibration (--predictions).
+
+    For a benchmark: per metric and method the mean and 95 % interval, the difference to the
+    baseline with its interval, the test the design calls for, Holm-adjusted p, effect size,
+    verdict and the runs needed for 80 % power. Exit 1 for an unknown id or invalid record.
+    """
+    from . import compute
+    from .schema import Benchmark
+    from .stats import benchmark_text, predictions_text
+
+    if predictions == (record_id is not None):
+        raise UsageError("give either a benchmark ID or --predictions")
+    if (owner or tag) and not predictions:
+        raise UsageError("--owner and --tag go with --predictions")
+    kb = _load(root)
+    if predictions:
+        result = compute.prediction_stats(kb, owner, tag)
+        if fmt == "json":
+            click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(predictions_text(result), nl=False)
+        return
+    entry = kb.by_id.get(record_id or "")
+    if entry is None or entry.kind != "benchmark":
+        what = f"a {entry.kind}, not a benchmark" if entry else "no record has that id"
+        names = ", ".join(e.id for e in kb.of_kind("benchmark")) or "none"
+        click.echo(f"error: {record_id}: {what} (benchmarks: {names})", err=True)
+        sys.exit(1)
+    if not isinstance(entry.record, Benchmark):
+        click.echo(f"error: {entry.path} is invalid; run 'assay check {entry.path}'", err=True)
+        sys.exit(1)
+    result_b = compute.benchmark_stats(entry.id, entry.record)
+    if fmt == "json":
+        click.echo(json.dumps(result_b.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(benchmark_text(result_b, compute.units(entry.record)), nl=False)
+
+
+@main.command()
+@ROOT
+@AS_OF
+@TEXT_OR_JSON
 def due(root: Path, as_of: Any, fmt: str) -> None:
     """Everything that needs attention: expired time-boxes, overdue actions, revisits, …"""
     kb = _load(root, as_of)
@@ -254,3 +310,71 @@ def radar(root: Path, fmt: str) -> None:
         click.echo(
             "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@main.command()
+@ROOT
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is built).")
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: site_dir of mkdocs.yml, else ROOT/site).",
+)
+@AS_OF
+def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
+    """Validate, then build the static site. Nothing is written when validation fails.
+
+    Uses ROOT/mkdocs.yml when present (it must enable the assay plugin), otherwise a
+    built-in configuration (Material, search, the Assay plugin). Works offline.
+    """
+    from .publish import BuildFailed
+    from .publish import build as build_site
+
+    try:
+        target, kb = build_site(root, site_dir, strict, as_of.date() if as_of else None)
+    except KnowledgeBaseNotFound as exc:
+        raise UsageError(str(exc)) from None
+    except BuildFailed as exc:
+        if exc.kb is not None:
+            diags = [d.as_error() for d in exc.kb.diagnostics] if strict else exc.kb.errors
+            click.echo(FORMATTERS["text"](diags, len(exc.kb.entries)), nl=False, err=True)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    warnings = [d for d in kb.diagnostics if d.severity == "warning"]
+    click.echo(
+        f"built {len(kb.entries)} records into {target}"
+        + (f" ({len(warnings)} warnings: see 'assay due')" if warnings else "")
+    )
+
+
+@main.command()
+@ROOT
+@click.option(
+    "-a",
+    "--dev-addr",
+    default=None,
+    metavar="IP:PORT",
+    help="Address to serve on (default 127.0.0.1:8000).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
+    """Serve the site locally and rebuild it when a record changes (live reload).
+
+    An edit that makes the knowledge base invalid is reported in the terminal and the
+    last good site stays up.
+    """
+    from .publish import BuildFailed
+    from .publish import serve as serve_site
+
+    try:
+        serve_site(root, dev_addr, open_browser)
+    except KnowledgeBaseNotFound as exc:
+        raise UsageError(str(exc)) from None
+    except BuildFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # `python -m generator.cli`
+    main()

@@ -49,10 +49,13 @@ def analyse(entries: list[Entry], as_of: date) -> KnowledgeBase:
     return KnowledgeBase(entries, graph, sort_diagnostics(diags), as_of)
 
 
-def load_knowledge_base(root: Path, as_of: date | None = None) -> KnowledgeBase:
-    """Read and check every record under `root`. Raises KnowledgeBaseNotFound."""
+def load_knowledge_base(
+    root: Path, as_of: date | None = None, content: Path | None = None
+) -> KnowledgeBase:
+    """Read and check every record under `root` (content dir: `content`, else located from
+    mkdocs.yml). Raises KnowledgeBaseNotFound."""
     root = root.resolve()
-    content = locate(root)
+    content = content.resolve() if content is not None else locate(root)
     files = [(f.kind, f.rel_path, f.raw, f.io_error) for f in discover(root, content)]
     kb = analyse(compile_entries(files), as_of or date.today())
     kb.root, kb.content_dir = root, content

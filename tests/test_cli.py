@@ -44,7 +44,9 @@ def test_check_text_reports_file_line_col(kb: Path) -> None:
     code, out = run("check", "--root", str(kb), "--as-of", "2026-11-25")
     assert code == 1
     first, summary = out.strip().split("\n")
-    assert first.startswith("content/decisions/flash-attention-adopt.md:6:9: error[E-SCHEMA] status: ")
+    assert first.startswith(
+        "content/decisions/flash-attention-adopt.md:6:9: error[E-SCHEMA] status: "
+    )
     assert "'ADOPT'" in first and "got 'Adopt'" in first
     assert summary == "1 error, 0 warnings in 9 records"
 

@@ -5,18 +5,26 @@ from __future__ import annotations
 import string
 
 import yaml
+from conftest import AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.kb import analyse, compile_entries
 from generator.parse import parse_record
 
-from conftest import AS_OF
-
 
 def test_values_stay_as_written() -> None:
-    p = parse_record(b"---\nvenue: NO\nanswer: YES\nv: 1.10\nz: 0012\nt: 1:30\nn: null\n---\n", "x.md")
-    assert p.data == {"venue": "NO", "answer": "YES", "v": "1.10", "z": "0012", "t": "1:30", "n": None}
+    p = parse_record(
+        b"---\nvenue: NO\nanswer: YES\nv: 1.10\nz: 0012\nt: 1:30\nn: null\n---\n", "x.md"
+    )
+    assert p.data == {
+        "venue": "NO",
+        "answer": "YES",
+        "v": "1.10",
+        "z": "0012",
+        "t": "1:30",
+        "n": None,
+    }
 
 
 def test_quoted_null_is_text() -> None:
@@ -72,27 +80,62 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 
 
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-    st.text(alphabet=string.printable, max_size=20), st.dates(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(alphabet=string.printable, max_size=20),
+    st.dates(),
 )
 _yaml_values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(
-        ["title", "year", "pass", "claims", "runs", "methods", "metrics", "status", "gates",
-         "name", "baseline", "paired", "x", "supersedes", "time_box", "end", "start"]), inner,
-        max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "title",
+                    "year",
+                    "pass",
+                    "claims",
+                    "runs",
+                    "methods",
+                    "metrics",
+                    "status",
+                    "gates",
+                    "name",
+                    "baseline",
+                    "paired",
+                    "x",
+                    "supersedes",
+                    "time_box",
+                    "end",
+                    "start",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(_yaml_values, st.sampled_from(["paper", "decision", "benchmark", "prediction",
-                                      "runbook", "postmortem"]))
+@given(
+    _yaml_values,
+    st.sampled_from(["paper", "decision", "benchmark", "prediction", "runbook", "postmortem"]),
+)
 def test_arbitrary_yaml_never_raises(value: object, kind: str) -> None:
     text = yaml.safe_dump(value, allow_unicode=True)
-    folder = {"paper": "papers", "decision": "decisions", "benchmark": "benchmarks",
-              "prediction": "predictions", "runbook": "runbooks", "postmortem": "postmortems"}
+    folder = {
+        "paper": "papers",
+        "decision": "decisions",
+        "benchmark": "benchmarks",
+        "prediction": "predictions",
+        "runbook": "runbooks",
+        "postmortem": "postmortems",
+    }
     raw = f"---\n{text}---\nbody\n".encode()
     kb = analyse(compile_entries([(kind, f"content/{folder[kind]}/fuzz.md", raw, None)]), AS_OF)
     if not isinstance(value, dict) or not value:

@@ -11,8 +11,8 @@ from .base import Context, err, warn
 
 #: Evidence should point somewhere a reader can check: a section, table, figure, page, …
 _LOCATOR = re.compile(
-    r"(§\s*\d|\b(section|sec|table|tab|figure|fig|page|pp?|appendix|app|eq|equation|"
-    r"algorithm|alg|line|listing)\b\.?\s*[A-Z0-9IVX])",
+    r"(§\s*\d|\b(sections?|secs?|tables?|tabs?|figures?|figs?|pages?|pp?|appendix|appendices|"
+    r"app|eqs?|equations?|algorithms?|alg|lines?|listings?)\b\.?\s*[A-Z0-9IVX])",
     re.IGNORECASE,
 )
 

@@ -153,13 +153,14 @@ def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
     if s.ablations:
         out += ["", "Ablations (contribution = full − variant)"]
         rows = [
-            [a.metric, a.variant, ", ".join(a.removes), _pct(a.rel_contribution),
-             _ci(a.contribution_ci), format_p(a.p_holm), _num(a.effect_size, 2), a.verdict]
+            [a.metric, a.variant, ", ".join(a.removes), _num(a.contribution),
+             _ci(a.contribution_ci), _pct(a.rel_contribution), format_p(a.p_holm),
+             _num(a.effect_size, 2), a.verdict]
             for a in s.ablations
         ]  # fmt: skip
         out += _table(
-            ["metric", "variant", "removes", "rel contrib", "95 % CI", "p Holm", "effect",
-             "verdict"],
+            ["metric", "variant", "removes", "contribution", "95 % CI", "relative", "p Holm",
+             "effect", "verdict"],
             rows,
         )  # fmt: skip
         out.append("")

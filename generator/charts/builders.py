@@ -1,0 +1,452 @@
+"""Chart builders: plain data in, an Altair chart out (title, axis titles, text description).
+
+All data is inline (``alt.Data(values=...)``), so rendering never reads a file or the network.
+Altair and SciPy are imported inside the functions, never at module import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    from altair import Chart, LayerChart, TitleParams
+
+#: Radar rings, innermost (most committed) first.
+RINGS: tuple[str, ...] = ("ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP")
+#: Strong ring colours (history segments, legends) and light tints (radar cells).
+RING_COLORS: tuple[str, ...] = ("#1b7837", "#5aae61", "#2166ac", "#e08214", "#b2182b")
+RING_TINTS: tuple[str, ...] = ("#d9f0d3", "#eef7e8", "#deebf7", "#fde7c8", "#f8d7d7")
+
+BASELINE_COLOR = "#7f7f7f"
+METHOD_COLOR = "#1f5fa8"
+_GOLDEN = 0.6180339887498949
+JITTER_PX = 20  # runs spread over ±10 px around their method's line
+
+
+@dataclass(frozen=True)
+class MethodRuns:
+    """One method's raw runs on one metric (the tuple form ``(name, runs, is_baseline)`` works too)."""
+
+    name: str
+    runs: Sequence[float]
+    baseline: bool = False
+
+
+class CalibrationBinInput(TypedDict):
+    """A calibration bin as in ``CalibrationBin.to_json()``; observed/ci/mean_forecast None when empty."""
+
+    lo: float
+    hi: float
+    n: int
+    k: int
+    mean_forecast: float | None
+    observed: float | None
+    ci: Sequence[float | None] | None
+
+
+def _altair() -> Any:
+    """Altair, imported on first use (typed as Any: its generated API is checked at runtime by
+    ``to_dict()``'s schema validation, which the tests exercise)."""
+    import altair
+
+    return altair
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _finite(x: object) -> float | None:
+    try:
+        f = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _t_interval(runs: Sequence[float]) -> tuple[float, float, float] | None:
+    """(mean, lo, hi) with the 95 % t-interval; None without runs; a point interval for n = 1."""
+    n = len(runs)
+    if n == 0:
+        return None
+    m = math.fsum(runs) / n
+    if n == 1:
+        return m, m, m
+    from scipy import stats
+
+    s = math.sqrt(math.fsum((x - m) ** 2 for x in runs) / (n - 1))
+    half = float(stats.t.ppf(0.975, n - 1)) * s / math.sqrt(n)
+    return m, m - half, m + half
+
+
+def _wilson(k: int, n: int) -> tuple[float, float] | None:
+    if n <= 0:
+        return None
+    z = 1.959963984540054
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _title(text: str, subtitle: str | None = None) -> TitleParams:
+    alt = _altair()
+
+    title: TitleParams = alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined)
+    return title
+
+
+def _message(text: str) -> Chart:
+    """A text mark standing in for data that is not there yet."""
+    alt = _altair()
+
+    chart: Chart = (
+        alt.Chart(alt.Data(values=[{"message": text}]))
+        .mark_text(fontSize=13, color="#555")
+        .encode(text="message:N")
+        .properties(width=360, height=60)
+    )
+    return chart
+
+
+# -- 1. benchmark ------------------------------------------------------------------------------
+
+
+def benchmark_chart(
+    metric: str,
+    unit: str | None,
+    better: Literal["higher", "lower"],
+    methods: Sequence[tuple[str, Sequence[float], bool] | MethodRuns],
+) -> LayerChart:
+    """Every run as a (deterministically jittered) point, and each method's mean with its 95 %
+    t-interval; the baseline is grey and labelled "(baseline)". Methods keep the given order."""
+    alt = _altair()
+
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', not {better!r}")
+    ms = [m if isinstance(m, MethodRuns) else MethodRuns(m[0], m[1], m[2]) for m in methods]
+    label_of = {m.name: f"{m.name} (baseline)" if m.baseline else m.name for m in ms}
+    order = list(dict.fromkeys(label_of[m.name] for m in ms))
+    runs: list[dict[str, Any]] = []
+    means: list[dict[str, Any]] = []
+    said: list[str] = []
+    for m in ms:
+        xs = [f for f in (_finite(x) for x in m.runs) if f is not None]
+        role = "baseline" if m.baseline else "method"
+        label = label_of[m.name]
+        for i, x in enumerate(xs):
+            jitter = ((i + 1) * _GOLDEN) % 1.0 - 0.5
+            runs.append({"method": label, "role": role, "value": x, "jitter": jitter})
+        ci = _t_interval(xs)
+        if ci is None:
+            said.append(f"{label}: no runs")
+            continue
+        mean, lo, hi = ci
+        means.append(
+            {"method": label, "role": role, "mean": mean, "lo": lo, "hi": hi, "n": len(xs)}
+        )
+        interval = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if len(xs) > 1 else ""
+        said.append(f"{label}: mean {_fmt(mean)}{interval}, {len(xs)} run(s)")
+
+    axis_title = f"{metric} ({unit})" if unit else metric
+    title = f"{axis_title} — {better} is better"
+    y = alt.Y("method:N", sort=order, title="method", scale=alt.Scale(domain=order))
+    color = alt.Color(
+        "role:N",
+        title=None,
+        scale=alt.Scale(domain=["method", "baseline"], range=[METHOD_COLOR, BASELINE_COLOR]),
+        legend=alt.Legend(orient="bottom"),
+    )
+    x = alt.X("value:Q", title=axis_title, scale=alt.Scale(zero=False, nice=True))
+    layers: list[Chart] = []
+    if runs:
+        layers.append(
+            alt.Chart(alt.Data(values=runs))
+            # Jitter as a pixel offset of the mark (not a yOffset channel, which would move the
+            # runs off the band centre the means are drawn at).
+            .mark_point(
+                size=28,
+                opacity=0.6,
+                filled=False,
+                strokeWidth=1,
+                yOffset=alt.ExprRef(f"datum.jitter * {JITTER_PX}"),
+            )
+            .encode(x=x, y=y, color=color)
+        )
+    if means:
+        base = alt.Chart(alt.Data(values=means))
+        layers.append(
+            base.mark_rule(strokeWidth=2.5).encode(
+                x=alt.X("lo:Q", title=axis_title), x2="hi:Q", y=y, color=color
+            )
+        )
+        layers.append(
+            base.mark_point(shape="diamond", size=110, filled=True, opacity=1).encode(
+                x=alt.X("mean:Q", title=axis_title), y=y, color=color
+            )
+        )
+    size: dict[str, Any] = {"width": 460, "height": alt.Step(34)}
+    if not layers:
+        layers.append(_message("no runs recorded"))
+        size = {}  # the message has its own size; a step height needs a discrete y
+    description = (
+        f"Benchmark of {axis_title}, {better} is better. Points are individual runs; "
+        f"diamonds are means with 95% t-intervals. " + "; ".join(said) + "."
+    )
+    chart: LayerChart = (
+        alt.layer(*layers)
+        .resolve_scale(color="shared")
+        .properties(
+            title=_title(title, "points: runs · diamond and bar: mean with 95 % t-interval"),
+            description=description,
+            **size,
+        )
+    )
+    return chart
+
+
+# -- 2. radar ----------------------------------------------------------------------------------
+
+
+def _ring(value: str) -> str:
+    ring = value.strip().upper()
+    if ring not in RINGS:
+        raise ValueError(f"unknown ring {value!r}; expected one of {', '.join(RINGS)}")
+    return ring
+
+
+def radar_chart(entries: Sequence[tuple[str, str, str]]) -> LayerChart:
+    """The radar as a readable grid: one column per area, one row per ring (ADOPT at the top),
+    cells tinted by ring, technique names listed in their cell."""
+    alt = _altair()
+
+    rows = sorted((_ring(ring), area, tech) for tech, area, ring in entries)
+    areas = sorted({area for _, area, _ in rows}) or ["(no techniques yet)"]
+    names: dict[tuple[str, str], list[str]] = {}
+    for ring, area, tech in sorted(rows, key=lambda r: r[2].lower()):
+        names.setdefault((area, ring), []).append(tech)
+    per_cell = max((len(v) for v in names.values()), default=1)
+    labels = [
+        {"area": area, "ring": ring, "names": "\n".join(ts)}
+        for (area, ring), ts in sorted(names.items())
+    ]
+    cells = [{"area": a, "ring": r} for r in RINGS for a in areas]
+    col_width = 150
+    x = alt.X(
+        "area:N",
+        sort=areas,
+        title="area",
+        scale=alt.Scale(domain=areas, paddingInner=0, paddingOuter=0),
+        axis=alt.Axis(orient="top", labelAngle=0, labelLimit=col_width - 6, labelFontWeight="bold"),
+    )
+    y = alt.Y(
+        "ring:N",
+        sort=list(RINGS),
+        title="ring",
+        scale=alt.Scale(domain=list(RINGS), paddingInner=0, paddingOuter=0),
+        axis=alt.Axis(labelFontWeight="bold"),
+    )
+    grid = (
+        alt.Chart(alt.Data(values=cells))
+        .mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "ring:N", scale=alt.Scale(domain=list(RINGS), range=list(RING_TINTS)), legend=None
+            ),
+        )
+    )
+    layers: list[Chart] = [grid]
+    if labels:
+        layers.append(
+            alt.Chart(alt.Data(values=labels))
+            .mark_text(
+                fontSize=11, lineHeight=14, lineBreak="\n", limit=col_width - 12, color="#222"
+            )
+            .encode(x=x, y=y, text="names:N")
+        )
+    counts = ", ".join(f"{ring} {sum(1 for r in rows if r[0] == ring)}" for ring in RINGS)
+    listed = "; ".join(
+        f"{ring}: " + (", ".join(f"{t} ({a})" for r, a, t in rows if r == ring) or "none")
+        for ring in RINGS
+    )
+    description = (
+        f"Technology radar of {len(rows)} technique(s) across {len(areas) if rows else 0} area(s), "
+        f"rings from ADOPT (most committed) to SKIP. Counts: {counts}. {listed}."
+    )
+    chart: LayerChart = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(
+            title=_title("Technique radar", "rows: ring (ADOPT at the top) · columns: area"),
+            description=description,
+            width=col_width * len(areas),
+            height=len(RINGS) * (max(2, per_cell) * 14 + 14),
+        )
+    )
+    return chart
+
+
+# -- 3. calibration ----------------------------------------------------------------------------
+
+
+def calibration_chart(bins: Sequence[Mapping[str, Any] | CalibrationBinInput]) -> LayerChart:
+    """Observed frequency against mean forecast per bin (points sized by n), Wilson 95 %
+    intervals as error bars, and the diagonal of perfect calibration. Empty bins are skipped."""
+    alt = _altair()
+
+    points: list[dict[str, Any]] = []
+    said: list[str] = []
+    for b in bins:
+        n = int(b.get("n") or 0)
+        k = int(b.get("k") or 0)
+        forecast = _finite(b.get("mean_forecast"))
+        observed = _finite(b.get("observed"))
+        if n <= 0 or forecast is None:
+            continue
+        if observed is None:
+            observed = k / n
+        raw_ci = b.get("ci")
+        lo = hi = None
+        if raw_ci is not None and len(raw_ci) == 2:
+            lo, hi = _finite(raw_ci[0]), _finite(raw_ci[1])
+        if lo is None or hi is None:
+            lo, hi = _wilson(k, n) or (observed, observed)
+        points.append(
+            {"forecast": forecast, "observed": observed, "lo": lo, "hi": hi, "n": n, "k": k}
+        )
+        said.append(
+            f"bin {_fmt(float(b.get('lo', 0)))}–{_fmt(float(b.get('hi', 1)))}: forecast "
+            f"{_fmt(forecast)}, observed {_fmt(observed)} ({k} of {n}; 95% CI {_fmt(lo)} to {_fmt(hi)})"
+        )
+
+    unit = alt.Scale(domain=[0, 1], nice=False, zero=True)
+    x = alt.X("forecast:Q", title="forecast probability", scale=unit)
+    y = alt.Y("observed:Q", title="observed frequency", scale=unit)
+    diagonal = (
+        alt.Chart(
+            alt.Data(
+                values=[{"forecast": 0.0, "observed": 0.0}, {"forecast": 1.0, "observed": 1.0}]
+            )
+        )
+        .mark_line(color="#999", strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x=x, y=y)
+    )
+    layers: list[Chart] = [diagonal]
+    if points:
+        base = alt.Chart(alt.Data(values=points))
+        layers.append(
+            base.mark_rule(color=METHOD_COLOR, strokeWidth=1.5).encode(
+                x=x, y=alt.Y("lo:Q", title="observed frequency", scale=unit), y2="hi:Q"
+            )
+        )
+        max_n = max(p["n"] for p in points)
+        layers.append(
+            base.mark_circle(
+                color=METHOD_COLOR, opacity=0.85, stroke="white", strokeWidth=1
+            ).encode(
+                x=x,
+                y=y,
+                size=alt.Size(
+                    "n:Q",
+                    title="forecasts in bin",
+                    # Area proportional to n; the legend lists the smallest, middle and largest n.
+                    scale=alt.Scale(domain=[0, max(max_n, 1)], range=[0, 400]),
+                    legend=alt.Legend(orient="right", values=_legend_counts(points)),
+                ),
+            )
+        )
+    total = sum(p["n"] for p in points)
+    description = (
+        f"Calibration of {total} resolved forecast(s) in {len(points)} non-empty bin(s); the dashed "
+        "diagonal is perfect calibration. "
+        + ("; ".join(said) + "." if said else "No resolved forecasts yet.")
+    )
+    subtitle = "dashed: perfect calibration · bars: Wilson 95 % interval · size: forecasts"
+    if not points:
+        subtitle = "no resolved forecasts yet · dashed: perfect calibration"
+    chart: LayerChart = alt.layer(*layers).properties(
+        title=_title("Calibration", subtitle), description=description, width=320, height=320
+    )
+    return chart
+
+
+def _legend_counts(points: Sequence[Mapping[str, Any]]) -> list[int]:
+    ns = sorted({int(p["n"]) for p in points})
+    return sorted({ns[0], ns[len(ns) // 2], ns[-1]})
+
+
+# -- 4. ring history ---------------------------------------------------------------------------
+
+
+def ring_history_chart(moves: Sequence[tuple[str, str, str]]) -> LayerChart:
+    """Each technique's ring over time: one row per technique, coloured segments from each move
+    to the next (the last extends to the latest move overall), a dot at every move."""
+    alt = _altair()
+
+    parsed = sorted(
+        ((date.fromisoformat(d), tech, _ring(ring)) for d, tech, ring in moves),
+        key=lambda m: (m[1], m[0]),
+    )
+    if not parsed:
+        empty: LayerChart = alt.layer(_message("no ring moves recorded yet")).properties(
+            title=_title("Ring history"), description="Ring history: no ring moves recorded yet."
+        )
+        return empty
+    end_all = max(d for d, _, _ in parsed)
+    by_tech: dict[str, list[tuple[date, str]]] = {}
+    for d, tech, ring in parsed:
+        by_tech.setdefault(tech, []).append((d, ring))
+    segments: list[dict[str, Any]] = []
+    dots: list[dict[str, Any]] = []
+    said: list[str] = []
+    for tech, steps in by_tech.items():
+        for i, (d, ring) in enumerate(steps):
+            end = steps[i + 1][0] if i + 1 < len(steps) else end_all
+            segments.append(
+                {"technique": tech, "ring": ring, "start": d.isoformat(), "end": end.isoformat()}
+            )
+            dots.append({"technique": tech, "ring": ring, "on": d.isoformat()})
+        said.append(f"{tech}: " + ", then ".join(f"{r} on {d.isoformat()}" for d, r in steps))
+    order = sorted(by_tech, key=lambda t: (RINGS.index(by_tech[t][-1][1]), t.lower()))
+    y = alt.Y("technique:N", sort=order, scale=alt.Scale(domain=order), title=None)
+    color = alt.Color(
+        "ring:N",
+        title="ring",
+        scale=alt.Scale(domain=list(RINGS), range=list(RING_COLORS)),
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
+    )
+    time_axis = alt.Axis(format="%Y-%m-%d", labelAngle=0, labelOverlap="greedy")
+    time_scale = alt.Scale(type="utc")
+    bars = (
+        alt.Chart(alt.Data(values=segments))
+        .mark_bar(height={"band": 0.55}, opacity=0.85)
+        .encode(
+            x=alt.X("start:T", title="date", scale=time_scale, axis=time_axis),
+            x2="end:T",
+            y=y,
+            color=color,
+        )
+    )
+    points = (
+        alt.Chart(alt.Data(values=dots))
+        .mark_point(filled=True, size=60, stroke="white", strokeWidth=1, opacity=1, shape="circle")
+        .encode(x=alt.X("on:T", title="date", scale=time_scale, axis=time_axis), y=y, color=color)
+    )
+    description = (
+        f"Ring history of {len(by_tech)} technique(s), {len(parsed)} move(s) up to "
+        f"{end_all.isoformat()}. " + "; ".join(said) + "."
+    )
+    chart: LayerChart = alt.layer(bars, points).properties(
+        title=_title("Ring history", "bars: time spent in a ring · dots: moves"),
+        description=description,
+        width=520,
+        height=alt.Step(22),
+    )
+    return chart

@@ -1,0 +1,69 @@
+"""Assay's macros for maintainer pages (home, guide), called from mkdocs-macros.
+
+Each returns Markdown. Records never reach Jinja: these only read the validated knowledge
+base. Example in a page with `render_macros: true`: ``{{ assay_radar() }}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .model import KnowledgeBase
+
+
+def assay_macros(kb: KnowledgeBase, sink: Any) -> dict[str, Callable[..., str]]:
+    from . import compute
+    from .radar import radar_rows
+    from .render.markdown import cell, link_to, table
+    from .schema import Benchmark
+
+    def assay_radar() -> str:
+        """The current radar as a table."""
+        return table(
+            ["Ring", "Technique", "Area", "Owner"],
+            [
+                [
+                    r["ring"],
+                    link_to("decision", r["id"], r["technique"]),
+                    cell(r["area"]),
+                    cell(r["owner"]),
+                ]
+                for r in radar_rows(kb)
+            ],
+        )
+
+    def assay_count(kind: str) -> str:
+        """How many valid records of a kind there are."""
+        return str(len(kb.of_kind(kind)))
+
+    def assay_due() -> str:
+        """How many items need attention (the review agenda's size)."""
+        return str(sum(1 for d in kb.diagnostics if d.severity == "warning"))
+
+    def assay_figure(benchmark_id: str, metric: str) -> str:
+        """The runs chart of one metric of a benchmark."""
+        entry = kb.by_id.get(benchmark_id)
+        if entry is None or not isinstance(entry.record, Benchmark):
+            return f"_No benchmark '{benchmark_id}'._"
+        b = entry.record
+        m = next((m for m in b.metrics if m.name == metric), None)
+        if m is None:
+            return f"_Benchmark '{benchmark_id}' has no metric '{metric}'._"
+        methods = [(x.name, list(x.runs.get(metric, [])), x.baseline) for x in b.methods]
+        return str(sink.benchmark(m.name, m.unit, m.better, methods))
+
+    def assay_verdicts(benchmark_id: str) -> str:
+        """One line per comparison of a benchmark: method, metric, verdict."""
+        entry = kb.by_id.get(benchmark_id)
+        if entry is None or not isinstance(entry.record, Benchmark):
+            return f"_No benchmark '{benchmark_id}'._"
+        s = compute.benchmark_stats(entry.id, entry.record)
+        return table(
+            ["Metric", "Method", "Verdict"],
+            [[cell(c.metric), cell(c.method), c.verdict] for c in s.comparisons],
+        )
+
+    return {
+        f.__name__: f for f in (assay_radar, assay_count, assay_due, assay_figure, assay_verdicts)
+    }

@@ -1,0 +1,69 @@
+"""Charts in pages: builders are called here, SVG is rendered through the cache, and pages
+carry a placeholder paragraph that the publisher replaces with the SVG after sanitizing.
+
+Keeping SVG out of the Markdown means the sanitizer never has to allow SVG markup, and a
+record cannot smuggle markup in through a chart: only SVG rendered here is ever inserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+PLACEHOLDER = re.compile(r"<p>ASSAY-CHART-([0-9a-f]{24})</p>")
+
+
+class ChartSink:
+    """Collects the charts of a build: placeholder key → SVG (rendered once per key)."""
+
+    def __init__(self, cache: Any | None = None) -> None:
+        self.cache = cache  # generator.charts.ChartCache, or None to skip charts
+        self.svgs: dict[str, str] = {}
+
+    def _add(self, alt: str, build: Callable[[], Any]) -> str:
+        if self.cache is None:
+            return f"_Chart omitted: {alt}_"
+        chart = build()
+        svg = self.cache.svg(chart)
+        key = hashlib.sha256(svg.encode()).hexdigest()[:24]
+        self.svgs[key] = svg
+        return f"ASSAY-CHART-{key}"
+
+    def benchmark(
+        self,
+        metric: str,
+        unit: str | None,
+        better: Literal["higher", "lower"],
+        methods: Sequence[tuple[str, list[float], bool]],
+    ) -> str:
+        from ..charts import benchmark_chart
+
+        return self._add(
+            f"runs of {metric}", lambda: benchmark_chart(metric, unit, better, list(methods))
+        )
+
+    def radar(self, entries: Sequence[tuple[str, str, str]]) -> str:
+        from ..charts import radar_chart
+
+        return self._add("the radar", lambda: radar_chart(list(entries)))
+
+    def calibration(self, bins: Sequence[dict[str, Any]]) -> str:
+        from ..charts import calibration_chart
+
+        return self._add("calibration", lambda: calibration_chart(list(bins)))
+
+    def history(self, moves: Sequence[tuple[str, str, str]]) -> str:
+        from ..charts import ring_history_chart
+
+        return self._add("ring history", lambda: ring_history_chart(list(moves)))
+
+    def substitute(self, html: str) -> str:
+        """Replace placeholder paragraphs with their SVG figures."""
+
+        def repl(m: re.Match[str]) -> str:
+            svg = self.svgs.get(m.group(1))
+            return f'<figure class="assay-chart">{svg}</figure>' if svg else ""
+
+        return PLACEHOLDER.sub(repl, html)

@@ -1,0 +1,455 @@
+"""The generated pages: an index per kind, radar, predictions, review agenda and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from .. import compute
+from ..model import KnowledgeBase
+from ..radar import radar_rows
+from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
+from ..schema.decision import STATUSES
+from ..stats import PredictionStats, by_owner, by_tag
+from .charts import ChartSink
+from .markdown import badge, cell, link_to, num, section, table, text
+from .records import RING_CSS
+
+T = TypeVar("T")
+
+KIND_TITLES = {
+    "paper": "Papers",
+    "decision": "Decisions",
+    "benchmark": "Benchmarks",
+    "prediction": "Predictions",
+    "runbook": "Runbooks",
+    "postmortem": "Post-mortems",
+}
+
+
+def _records(kb: KnowledgeBase, kind: str, cls: type[T]) -> list[tuple[str, T]]:
+    """(id, record) of every valid record of a kind, by id."""
+    out = []
+    for e in sorted(kb.of_kind(kind), key=lambda e: e.id):
+        assert isinstance(e.record, cls)
+        out.append((e.id, e.record))
+    return out
+
+
+def _paper_rows(kb: KnowledgeBase) -> list[list[str]]:
+    return [
+        [
+            link_to("paper", rid, p.title),
+            str(p.year),
+            str(p.pass_),
+            f"{p.relevance}/5",
+            badge(p.verdict, p.verdict),
+            p.read_on.isoformat(),
+        ]
+        for rid, p in sorted(_records(kb, "paper", Paper), key=lambda x: (-x[1].relevance, x[0]))
+    ]
+
+
+def _decision_rows(kb: KnowledgeBase) -> list[list[str]]:
+    rows = []
+    for rid, d in sorted(
+        _records(kb, "decision", Decision), key=lambda x: (x[1].technique, x[1].decided_on)
+    ):
+        state = (
+            "superseded"
+            if rid in kb.graph.superseded_by
+            else ("current" if kb.graph.current.get(d.technique) == rid else "–")
+        )
+        rows.append(
+            [
+                link_to("decision", rid, d.title),
+                cell(d.technique),
+                badge(d.status, RING_CSS[d.status]),
+                d.stage,
+                cell(d.owner),
+                d.decided_on.isoformat(),
+                state,
+            ]
+        )
+    return rows
+
+
+def _benchmark_rows(kb: KnowledgeBase) -> list[list[str]]:
+    rows = []
+    for rid, b in _records(kb, "benchmark", Benchmark):
+        verdicts: dict[str, int] = {}
+        for c in compute.benchmark_stats(rid, b).comparisons:
+            verdicts[c.verdict] = verdicts.get(c.verdict, 0) + 1
+        rows.append(
+            [
+                link_to("benchmark", rid, b.title),
+                b.run_on.isoformat(),
+                cell(b.owner),
+                "paired" if b.paired else "unpaired",
+                cell(", ".join(m.name for m in b.metrics)),
+                ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())),
+            ]
+        )
+    return rows
+
+
+def _runbook_rows(kb: KnowledgeBase) -> list[list[str]]:
+    rows = []
+    for rid, rb in _records(kb, "runbook", Runbook):
+        due = rb.last_reviewed + timedelta(days=rb.review_every_days)
+        rows.append(
+            [
+                link_to("runbook", rid, rb.title),
+                link_to("decision", rb.decision),
+                cell(rb.owner),
+                rb.last_reviewed.isoformat(),
+                f"{due}{' **overdue**' if due < kb.as_of else ''}",
+            ]
+        )
+    return rows
+
+
+def _postmortem_rows(kb: KnowledgeBase) -> list[list[str]]:
+    return [
+        [
+            link_to("postmortem", rid, pm.title),
+            pm.occurred_on.isoformat(),
+            pm.outcome,
+            cell(", ".join(pm.patterns or ())),
+            str(sum(not a.done for a in pm.actions)),
+        ]
+        for rid, pm in sorted(
+            _records(kb, "postmortem", Postmortem), key=lambda x: x[1].occurred_on, reverse=True
+        )
+    ]
+
+
+_INDEXES: dict[str, tuple[list[str], str, Callable[[KnowledgeBase], list[list[str]]]]] = {
+    "paper": (
+        ["Paper", "Year", "Pass", "Relevance", "Verdict", "Read on"],
+        "Paper notes, most relevant first. Pass 1 is a skim, pass 3 a full critical read.",
+        _paper_rows,
+    ),
+    "decision": (
+        ["Decision", "Technique", "Ring", "Stage", "Owner", "Decided", "State"],
+        "Every decision record, grouped by technique. The [radar](../radar/index.md) shows "
+        "the current ones.",
+        _decision_rows,
+    ),
+    "benchmark": (
+        ["Benchmark", "Run on", "Owner", "Design", "Metrics", "Verdicts"],
+        "Raw trial data; every statistic is computed by Assay.",
+        _benchmark_rows,
+    ),
+    "runbook": (
+        ["Runbook", "Operates", "Owner", "Last reviewed", "Next review"],
+        "How each adopted technique is verified, monitored and rolled back.",
+        _runbook_rows,
+    ),
+    "postmortem": (
+        ["Post-mortem", "Occurred", "Outcome", "Patterns", "Open actions"],
+        "What failed adoptions taught us, newest first.",
+        _postmortem_rows,
+    ),
+}
+
+
+def kind_index(kb: KnowledgeBase, kind: str) -> str:
+    """A table of every record of a kind with its key fields."""
+    header, intro, rows = _INDEXES[kind]
+    return f"# {KIND_TITLES[kind]}\n\n{intro}\n\n{table(header, rows(kb))}"
+
+
+RING_MEANING = {
+    "ADOPT": "use it by default",
+    "TRIAL": "time-boxed trial with kill criteria",
+    "ASSESS": "worth watching",
+    "HOLD": "not now; revisit",
+    "SKIP": "decided against",
+}
+
+
+def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
+    rows = radar_rows(kb)
+    out = "# Research radar\n\n"
+    out += (
+        "The current decision for every technique we track: **ADOPT** (use it by default), "
+        "**TRIAL** (time-boxed trial with kill criteria), **ASSESS** (worth watching), **HOLD** "
+        "(not now; revisit) and **SKIP** (we decided against it).\n\n"
+    )
+    out += charts.radar([(r["technique"], r["area"], r["ring"]) for r in rows]) + "\n\n"
+    for ring in STATUSES:
+        ring_rows = [r for r in rows if r["ring"] == ring]
+        if not ring_rows:
+            continue
+        body = table(
+            ["Technique", "Area", "Stage", "Owner", "Next action", "Last move"],
+            [
+                [
+                    link_to("decision", r["id"], r["technique"]),
+                    cell(r["area"]),
+                    r["stage"],
+                    cell(r["owner"]),
+                    (
+                        f"{cell(r['next_action']['action'])} ({r['next_action']['due']})"
+                        if r["next_action"]
+                        else "–"
+                    ),
+                    (
+                        f"{r['last_move']['from']} → {ring} on {r['last_move']['on']}"
+                        if r["last_move"]
+                        else "–"
+                    ),
+                ]
+                for r in ring_rows
+            ],
+        )
+        out += section(f"{ring} — {RING_MEANING[ring]}", body)
+    moves = sorted(kb.graph.moves, key=lambda m: (m.on, m.technique), reverse=True)
+    if moves:
+        out += section(
+            "History of moves",
+            charts.history(
+                [
+                    (m.on.isoformat(), m.technique, m.to_status)
+                    for m in sorted(kb.graph.moves, key=lambda m: m.on)
+                ]
+                + [(d.decided_on.isoformat(), d.technique, d.status) for d in _first_decisions(kb)]
+            )
+            + "\n\n"
+            + table(
+                ["On", "Technique", "Move", "Decision"],
+                [
+                    [
+                        m.on.isoformat(),
+                        cell(m.technique),
+                        f"{badge(m.from_status, RING_CSS[m.from_status])} → {badge(m.to_status, RING_CSS[m.to_status])}",
+                        link_to("decision", m.to_id),
+                    ]
+                    for m in moves
+                ],
+            ),
+        )
+    return out
+
+
+def _first_decisions(kb: KnowledgeBase) -> list[Decision]:
+    out = []
+    for ids in kb.graph.history.values():
+        d = kb.by_id[ids[0]].record
+        assert isinstance(d, Decision)
+        out.append(d)
+    return out
+
+
+def _score_rows(groups: dict[str, PredictionStats]) -> list[list[str]]:
+    return [
+        [
+            text(name),
+            str(s.n),
+            str(s.n_resolved),
+            num(s.brier, 3),
+            num(s.brier_skill, 3),
+            num(s.log_score, 3),
+            num(s.reliability, 3),
+            num(s.resolution, 3),
+        ]
+        for name, s in groups.items()
+    ]
+
+
+def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
+    preds = compute.prediction_inputs(kb)
+    overall = compute.prediction_stats(kb)
+    out = "# Predictions\n\n"
+    out += (
+        f"{overall.n} predictions: {overall.n_resolved} resolved and scored, "
+        f"{overall.n_ambiguous} ambiguous (counted, not scored), {overall.n_open} open.\n\n"
+    )
+    bins = [b.to_json() for b in overall.bins]
+    out += section(
+        "Calibration",
+        charts.calibration(bins) + "\n\n"
+        "A well-calibrated forecaster's points sit on the diagonal: of the things they call "
+        "70 % likely, about 70 % happen. Bars are 95 % Wilson intervals; with few "
+        "predictions per bin they are wide, so read the trend, not single points.\n\n"
+        + table(
+            ["Forecast", "n", "Hits", "Mean forecast", "Observed", "95 % CI"],
+            [
+                [
+                    f"{b.lo:.1f}–{b.hi:.1f}",
+                    str(b.n),
+                    str(b.k),
+                    num(b.mean_forecast, 3),
+                    num(b.observed, 3),
+                    f"{num(b.ci[0], 3)} – {num(b.ci[1], 3)}" if b.ci[0] is not None else "–",
+                ]
+                for b in overall.bins
+                if b.n
+            ],
+        ),
+    )
+    header = [
+        "",
+        "Predictions",
+        "Scored",
+        "Brier",
+        "Skill",
+        "Log score",
+        "Reliability",
+        "Resolution",
+    ]
+    out += section(
+        "Scores",
+        "Brier score: 0 is perfect, 0.25 is what always saying 50 % earns. Skill "
+        "compares with always forecasting the base rate (above 0 is better than that). "
+        "Reliability (lower is better) and resolution (higher is better) come from the "
+        "Murphy decomposition, with uncertainty "
+        f"{num(overall.uncertainty, 3)}.\n\n" + table(header, _score_rows({"Everyone": overall})),
+    )
+    out += section("By owner", table(header, _score_rows(by_owner(preds))))
+    out += section("By tag", table(header, _score_rows(by_tag(preds))))
+    open_rows, resolved_rows = [], []
+    for e in sorted(kb.of_kind("prediction"), key=lambda e: (e.record.resolve_on, e.id)):  # type: ignore[union-attr]
+        p = e.record
+        assert isinstance(p, Prediction)
+        if p.resolution is None:
+            late = " **overdue**" if p.resolve_on < kb.as_of else ""
+            open_rows.append(
+                [
+                    p.resolve_on.isoformat() + late,
+                    link_to("prediction", e.id, p.title),
+                    f"{p.probability:.0%}",
+                    cell(p.owner),
+                ]
+            )
+        else:
+            resolved_rows.append(
+                [
+                    p.resolution.resolved_on.isoformat(),
+                    link_to("prediction", e.id, p.title),
+                    f"{p.probability:.0%}",
+                    str(p.resolution.outcome).lower(),
+                    cell(p.owner),
+                ]
+            )
+    out += section(
+        "Open, by due date", table(["Due", "Prediction", "Probability", "Owner"], open_rows)
+    )
+    out += section(
+        "Resolved",
+        table(
+            ["Resolved", "Prediction", "Probability", "Outcome", "Owner"],
+            sorted(resolved_rows, reverse=True),
+        ),
+    )
+    return out
+
+
+REVIEW_SECTIONS = [
+    (
+        "W-TIMEBOX-EXPIRED",
+        "Expired time-boxes",
+        "Decide: continue (new time-box), pivot, or kill. Record the gate.",
+    ),
+    ("W-ACTION-OVERDUE", "Overdue actions", "Do it, hand it over, or drop it explicitly."),
+    ("W-REVISIT-DUE", "Revisits due", "Look again and record a new decision, or move the date."),
+    ("W-PREDICTION-DUE", "Predictions to resolve", "Resolve them as true, false or ambiguous."),
+    (
+        "W-RUNBOOK-STALE",
+        "Stale runbooks",
+        "Walk through them; fix what changed; update last_reviewed.",
+    ),
+]
+
+
+def review_page(kb: KnowledgeBase) -> str:
+    out = (
+        f"# Review agenda\n\nWhat the monthly research review goes through, as of {kb.as_of}. "
+        "Each item links to its record; the list empties as records are updated.\n\n"
+    )
+    by_code: dict[str, list[tuple[str, str]]] = {}
+    for d in kb.diagnostics:
+        if d.severity == "warning":
+            entry = next((e for e in kb.entries if e.path == d.path), None)
+            if entry is not None:
+                by_code.setdefault(d.code, []).append(
+                    (link_to(entry.kind, entry.id, _title(entry)), d.message)
+                )
+    for code, title, what in REVIEW_SECTIONS:
+        items = by_code.get(code, [])
+        body = (
+            f"{what}\n\n" + table(["Record", "Detail"], [[lnk, cell(msg)] for lnk, msg in items])
+            if items
+            else "_Nothing due._"
+        )
+        out += section(f"{title} ({len(items)})", body)
+    trials = []
+    for did, dec in _records(kb, "decision", Decision):
+        if dec.status == "TRIAL" and kb.graph.current.get(dec.technique) == did and dec.time_box:
+            left = (dec.time_box.end - kb.as_of).days
+            trials.append(
+                [
+                    link_to("decision", did, dec.title),
+                    cell(dec.owner),
+                    dec.time_box.end.isoformat(),
+                    f"{left} days left" if left >= 0 else f"expired {-left} days ago",
+                ]
+            )
+    out += section(
+        f"Trials in flight ({len(trials)})",
+        table(["Trial", "Owner", "Time-box ends", "State"], sorted(trials)),
+    )
+    since = kb.as_of - timedelta(days=30)
+    moves = [m for m in kb.graph.moves if since <= m.on <= kb.as_of]
+    out += section(
+        f"Radar moves in the last 30 days ({len(moves)})",
+        table(
+            ["On", "Technique", "Move", "Decision"],
+            [
+                [
+                    m.on.isoformat(),
+                    cell(m.technique),
+                    f"{m.from_status} → {m.to_status}",
+                    link_to("decision", m.to_id),
+                ]
+                for m in sorted(moves, key=lambda m: m.on, reverse=True)
+            ],
+        ),
+    )
+    other = sorted(code for code in by_code if code not in {c for c, _, _ in REVIEW_SECTIONS})
+    for code in other:
+        out += section(
+            f"{code} ({len(by_code[code])})",
+            table(["Record", "Detail"], [[lnk, cell(msg)] for lnk, msg in by_code[code]]),
+        )
+    return out
+
+
+def _title(entry: object) -> str:
+    record = getattr(entry, "record", None)
+    return str(getattr(record, "title", getattr(entry, "id", "")))
+
+
+def tags_page(kb: KnowledgeBase) -> str:
+    tags: dict[str, list[tuple[str, str, str]]] = {}
+    for e in kb.entries:
+        if e.record is not None:
+            for t in e.record.tags or ():
+                tags.setdefault(t, []).append((e.kind, e.id, e.record.title))
+    out = (
+        "# Tags\n\n"
+        + (
+            " · ".join(f"[{text(t)}](#{t}) ({len(v)})" for t, v in sorted(tags.items()))
+            or "_No tags yet._"
+        )
+        + "\n\n"
+    )
+    for t, items in sorted(tags.items()):
+        out += (
+            f"## {text(t)}\n\n"
+            + "\n".join(f"- {link_to(k, i, title)} ({k})" for k, i, title in sorted(items))
+            + "\n\n"
+        )
+    return out

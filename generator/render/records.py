@@ -1,0 +1,552 @@
+"""Markdown for one record's page, from its validated front matter, computed values and body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from .. import compute
+from ..model import Entry, KnowledgeBase
+from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
+from ..schema.decision import Criterion
+from .charts import ChartSink
+from .markdown import badge, bullet, cell, facts, link_to, num, one_line, pct, section, table, text
+
+RING_CSS = {"ADOPT": "adopt", "TRIAL": "trial", "ASSESS": "assess", "HOLD": "hold", "SKIP": "skip"}
+
+
+def record_page(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    """The whole page of one valid record."""
+    r = e.record
+    assert r is not None
+    parts = [f"# {text(r.title)}\n\n"]
+    body = _RENDERERS[e.kind](e, kb, charts)
+    parts.append(body)
+    if r.tags:
+        parts.append(
+            "**Tags:** " + ", ".join(f"[{text(t)}](../tags/index.md#{t})" for t in r.tags) + "\n\n"
+        )
+    if e.parsed.body.strip():
+        parts.append("---\n\n" + e.parsed.body.strip() + "\n\n")
+    parts.append(_backlinks(e, kb))
+    return "".join(parts)
+
+
+def _backlinks(e: Entry, kb: KnowledgeBase) -> str:
+    links = kb.graph.backlinks.get(e.id, [])
+    if not links:
+        return ""
+    rows = sorted({(kb.by_id[src].kind, src, field) for src, field in links})
+    items = [
+        f"{link_to(kind, src, _title(kb, src))} ({kind}, via `{field}`)"
+        for kind, src, field in rows
+    ]
+    return section("Referenced by", "\n".join(f"- {i}" for i in items))
+
+
+def _title(kb: KnowledgeBase, rid: str) -> str:
+    entry = kb.by_id.get(rid)
+    return entry.record.title if entry and entry.record else rid
+
+
+def _refs(kb: KnowledgeBase, kind: str, ids: list[str] | None) -> str:
+    return ", ".join(link_to(kind, i, _title(kb, i)) for i in ids or ()) or "–"
+
+
+def _paper(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Paper)
+    badges = [
+        badge(f"pass {r.pass_}", f"pass{r.pass_}"),
+        badge(r.verdict, r.verdict),
+        badge(f"relevance {r.relevance}/5", "relevance"),
+    ]
+    meta = facts(
+        [
+            ["Authors", cell(", ".join(r.authors))],
+            ["Year", str(r.year)],
+            ["Venue", cell(r.venue)],
+            ["Paper", f"<{r.url}>"],
+            [
+                "Code",
+                f"<{r.code}>"
+                if r.code
+                else (
+                    "checked: no code released" if "code" in r.model_fields_set else "not checked"
+                ),
+            ],
+            ["Read on", r.read_on.isoformat()],
+        ]
+    )
+    out = " ".join(badges) + "\n\n" + f"> {one_line(r.summary)}\n\n" + meta + "\n"
+    if r.key_insight:
+        out += section("Key insight", r.key_insight)
+    if r.claims:
+        rows = []
+        for c in r.claims:
+            gap = "not reproduced"
+            if c.reproduced is not None:
+                gap = f"{num(c.reproduced - c.claimed)}"
+                if c.claimed:
+                    gap += f" ({pct((c.reproduced - c.claimed) / abs(c.claimed))})"
+            rows.append(
+                [
+                    cell(c.metric),
+                    cell(c.baseline),
+                    f"{num(c.claimed)} {cell(c.unit or '')}".strip(),
+                    f"{num(c.reproduced)} {cell(c.unit or '')}".strip()
+                    if c.reproduced is not None
+                    else "–",
+                    gap,
+                    cell(c.source),
+                ]
+            )
+        out += section(
+            "Claims", table(["Metric", "Baseline", "Claimed", "Reproduced", "Gap", "Source"], rows)
+        )
+    if "red_flags" in r.model_fields_set:
+        flags = r.red_flags or []
+        out += section(
+            "Red flags",
+            table(["Flag", "Evidence"], [[badge(f.flag, "flag"), cell(f.evidence)] for f in flags])
+            if flags
+            else "None found (checked on the third pass).",
+        )
+    if r.viability:
+        v = r.viability
+        rows = [
+            [name, "★" * s.score + "☆" * (5 - s.score) + f" {s.score}/5", cell(s.note)]
+            for name, s in (
+                ("Efficiency", v.efficiency),
+                ("Integration", v.integration),
+                ("Robustness", v.robustness),
+                ("Maintainability", v.maintainability),
+            )
+        ]
+        out += section("Production viability", table(["Dimension", "Score", "Note"], rows))
+    return out
+
+
+def _criterion(c: Criterion) -> str:
+    if c.condition:
+        return cell(c.condition)
+    return f"`{c.metric} {c.op} {num(c.value)}{(' ' + c.unit) if c.unit else ''}`"
+
+
+def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Decision)
+    today = kb.as_of
+    superseded_by = kb.graph.superseded_by.get(e.id, [])
+    badges = [badge(r.status, RING_CSS[r.status]), badge(r.stage, "stage")]
+    if superseded_by:
+        badges.append(badge("superseded", "superseded"))
+    elif kb.graph.current.get(r.technique) == e.id:
+        badges.append(badge("current", "current"))
+    out = " ".join(badges) + "\n\n"
+    if superseded_by:
+        out += (
+            '!!! note "Superseded"\n    This decision was superseded by '
+            + ", ".join(link_to("decision", s, _title(kb, s)) for s in superseded_by)
+            + ".\n\n"
+        )
+    out += (
+        facts(
+            [
+                ["Technique", cell(r.technique)],
+                ["Area", cell(r.area)],
+                ["Owner", cell(r.owner)],
+                ["Decided on", r.decided_on.isoformat()],
+                ["Papers", _refs(kb, "paper", r.papers)],
+                ["Benchmarks", _refs(kb, "benchmark", r.benchmarks)],
+                ["Runbook", _refs(kb, "runbook", [r.runbook] if r.runbook else None)],
+                ["Supersedes", _refs(kb, "decision", r.supersedes)],
+                ["Revisit on", r.revisit_on.isoformat() if r.revisit_on else "–"],
+            ]
+        )
+        + "\n"
+    )
+    out += section("Rationale", r.rationale)
+    if r.hypothesis:
+        out += section("Hypothesis", r.hypothesis)
+    if r.success_criteria or r.kill_criteria:
+        crit = ""
+        if r.success_criteria:
+            crit += (
+                "**Success criteria**\n\n"
+                + "\n".join(f"- {_criterion(c)}" for c in r.success_criteria)
+                + "\n\n"
+            )
+        if r.kill_criteria:
+            crit += (
+                "**Kill criteria**\n\n"
+                + "\n".join(f"- {_criterion(c)}" for c in r.kill_criteria)
+                + "\n\n"
+            )
+        out += section("Criteria", crit)
+    if r.time_box:
+        tb = r.time_box
+        left = (tb.end - today).days
+        state = (
+            f"{left} days left"
+            if left > 0
+            else "ends today"
+            if left == 0
+            else f"**expired** {-left} days ago"
+        )
+        total = max(1, (tb.end - tb.start).days)
+        used = min(100, max(0, round(100 * (today - tb.start).days / total)))
+        out += section(
+            "Time-box", f"{tb.start} → {tb.end}: {state} ({used} % of the time-box used)."
+        )
+    if r.gates:
+        rows = [
+            [
+                g.on.isoformat(),
+                g.gate,
+                badge(g.answer, g.answer.lower()),
+                cell(g.by),
+                cell(g.conditions),
+            ]
+            for g in r.gates
+        ]
+        out += section("Gates", table(["On", "Gate", "Answer", "By", "Conditions"], rows))
+    if r.next_action:
+        na = r.next_action
+        late = " — **overdue**" if na.due < today else ""
+        out += section(
+            "Next action", f"{one_line(na.action)} — {cell(na.owner)}, due {na.due}{late}"
+        )
+    if r.alternatives:
+        out += section(
+            "Alternatives considered",
+            table(
+                ["Alternative", "Why not"],
+                [[cell(a.name), cell(a.why_not)] for a in r.alternatives],
+            ),
+        )
+    if r.skip:
+        out += section("Why we skip it", f"**{r.skip.reason}** — {one_line(r.skip.detail)}")
+    cb = compute.cost_benefit_stats(r)
+    if cb is not None and r.cost_benefit is not None:
+        c = r.cost_benefit
+        cur = c.currency
+        payback = f"{cb.payback_months:.1f} months" if cb.payback_months is not None else "never"
+        rows = [
+            [
+                "Upfront",
+                f"{num(cb.upfront)} {cur} ({num(c.implementation_weeks)} engineer-weeks × {num(c.engineer_week_cost)} + {num(c.one_time_cost)})",
+            ],
+            [
+                "Net monthly",
+                f"{num(cb.net_monthly)} {cur} ({num(c.monthly_benefit)} benefit − {num(c.monthly_cost)} cost)",
+            ],
+            ["Payback", payback],
+            ["12-month ROI", pct(cb.roi_12m, 0) if cb.roi_12m is not None else "–"],
+            ["Assessment", f"{badge(cb.assessment, cb.assessment)} {cell(cb.note)}"],
+        ]
+        out += section("Cost-benefit", facts(rows))
+    chain = kb.graph.history.get(r.technique, [])
+    if len(chain) > 1:
+        rows = []
+        for did in chain:
+            d = kb.by_id[did].record
+            assert isinstance(d, Decision)
+            here = " (this record)" if did == e.id else ""
+            rows.append(
+                [
+                    d.decided_on.isoformat(),
+                    badge(d.status, RING_CSS[d.status]),
+                    d.stage,
+                    link_to("decision", did, d.title) + here,
+                ]
+            )
+        out += section(
+            f"History of {one_line(r.technique)}",
+            table(["Decided", "Ring", "Stage", "Decision"], rows),
+        )
+    return out
+
+
+def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Benchmark)
+    s = compute.benchmark_stats(e.id, r)
+    out = badge("paired" if r.paired else "unpaired", "stage") + "\n\n"
+    out += (
+        facts(
+            [
+                ["Owner", cell(r.owner)],
+                ["Run on", r.run_on.isoformat()],
+                ["Hardware", cell(r.hardware)],
+                [
+                    "Design",
+                    "paired (run i of every method shares seed and input)"
+                    if r.paired
+                    else "independent runs",
+                ],
+                ["Significance level", num(r.alpha)],
+                ["Decision", _refs(kb, "decision", [r.decision] if r.decision else None)],
+            ]
+        )
+        + "\n"
+    )
+    if r.protocol:
+        out += section("Protocol", r.protocol)
+    units = compute.units(r)
+    verdict_rows, details = [], []
+    for c in s.comparisons:
+        ci = (
+            f" ({pct(c.rel_diff_ci[0])} to {pct(c.rel_diff_ci[1])})"
+            if c.rel_diff_ci[0] is not None and c.rel_diff_ci[1] is not None
+            else ""
+        )
+        verdict_rows.append(
+            [
+                cell(c.metric),
+                cell(c.method),
+                badge(c.verdict, c.verdict),
+                pct(c.rel_diff) + ci,
+                _p(c.p_holm),
+                f"{_EFFECT[c.effect_size_kind]} = {num(c.effect_size, 2)}"
+                if c.effect_size is not None
+                else "–",
+                str(c.runs_needed) if c.runs_needed is not None else "–",
+            ]
+        )
+        stat = f"{num(c.statistic, 3)}" if c.statistic is not None else "–"
+        df = f", df = {num(c.df, 3)}" if c.df is not None else ""
+        details.append(
+            f"**{one_line(c.method)} vs {one_line(c.baseline)}, {one_line(c.metric)}:** "
+            f"{_TEST[c.test]} t = {stat}{df}, p = {_p(c.p)} (Holm {_p(c.p_holm)}); "
+            f"{_TEST[c.rank_test]} p = {_p(c.rank_p)}."
+            + "".join(f" {one_line(n)}." for n in c.notes)
+        )
+    out += section(
+        "Results against the baseline",
+        table(
+            [
+                "Metric",
+                "Method",
+                "Verdict",
+                "Change (95 % CI)",
+                "p, Holm",
+                "Effect",
+                "Runs for 80 % power",
+            ],
+            verdict_rows,
+        )
+        + "\n"
+        + "\n".join(f"- {d}" for d in details)
+        + "\n\n"
+        "Holm-adjusted p-values control the error rate over every comparison in this record; the rank "
+        "test is a robustness check that does not assume normal data. *Runs for 80 % power* is the "
+        "number of runs per method needed to detect the metric's minimum effect.",
+    )
+    rows = [
+        [
+            cell(m.metric),
+            cell(m.method),
+            str(m.n),
+            num(m.mean),
+            num(m.sd),
+            num(m.median),
+            f"{num(m.ci[0])} to {num(m.ci[1])}" if m.ci[0] is not None else "–",
+        ]
+        for m in s.summaries
+    ]
+    out += section(
+        "Per-method summary",
+        table(["Metric", "Method", "n", "Mean", "SD", "Median", "95 % CI of the mean"], rows),
+    )
+    figures = []
+    for m in r.metrics:
+        methods = [
+            (meth.name, list(meth.runs.get(m.name, [])), meth.baseline) for meth in r.methods
+        ]
+        figures.append(charts.benchmark(m.name, m.unit, m.better, methods))
+    out += section("Runs", "\n\n".join(figures))
+    if s.ablations:
+        rows = [
+            [
+                cell(a.metric),
+                cell(a.variant),
+                cell(", ".join(a.removes)),
+                badge(a.verdict, a.verdict),
+                f"{num(a.contribution)} {cell(units.get(a.metric) or '')}".strip(),
+                pct(a.rel_contribution),
+                f"{num(a.contribution_ci[0])} to {num(a.contribution_ci[1])}"
+                if a.contribution_ci[0] is not None
+                else "–",
+                _p(a.p_holm),
+            ]
+            for a in s.ablations
+        ]
+        out += section(
+            f"Ablations of {one_line(r.ablations.of if r.ablations else '')}",
+            table(
+                [
+                    "Metric",
+                    "Variant",
+                    "Removes",
+                    "Verdict",
+                    "Contribution (full − variant)",
+                    "Relative",
+                    "95 % CI",
+                    "p (Holm)",
+                ],
+                rows,
+            ),
+        )
+    notes = list(s.warnings)
+    if notes:
+        out += section("Notes", bullet(notes))
+    return out
+
+
+_EFFECT = {"hedges_g": "g", "d_z": "d_z"}
+_TEST = {
+    "welch-t": "Welch's",
+    "paired-t": "paired",
+    "mann-whitney-u": "Mann–Whitney U",
+    "wilcoxon-signed-rank": "Wilcoxon signed-rank",
+}
+
+
+def _p(p: float | None) -> str:
+    from ..stats import format_p
+
+    return format_p(p)
+
+
+def _prediction(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Prediction)
+    today = kb.as_of
+    if r.resolution is None:
+        state = badge("overdue", "overdue") if r.resolve_on < today else badge("open", "open")
+    else:
+        state = badge(
+            f"resolved: {str(r.resolution.outcome).lower()}",
+            f"outcome-{str(r.resolution.outcome).lower()}",
+        )
+    out = (
+        state
+        + "\n\n"
+        + facts(
+            [
+                ["Probability", f"{r.probability:.0%}"],
+                ["Owner", cell(r.owner)],
+                ["Made on", r.made_on.isoformat()],
+                ["Resolves on", r.resolve_on.isoformat()],
+                ["Technique", cell(r.technique)],
+                ["Papers", _refs(kb, "paper", r.papers)],
+                ["Decisions", _refs(kb, "decision", r.decisions)],
+            ]
+        )
+        + "\n"
+    )
+    out += section("How it will be judged", r.criteria)
+    if r.reasoning:
+        out += section("Reasoning at the time", r.reasoning)
+    if r.resolution:
+        res = r.resolution
+        score = ""
+        if isinstance(res.outcome, bool):
+            o = 1.0 if res.outcome else 0.0
+            score = f" Brier score of this forecast: {num((r.probability - o) ** 2, 3)}."
+        out += section(
+            "Resolution",
+            f"Outcome **{str(res.outcome).lower()}** on {res.resolved_on}.{score}\n\n{res.note or ''}",
+        )
+    return out
+
+
+def _runbook(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Runbook)
+    due = r.last_reviewed + timedelta(days=r.review_every_days)
+    stale = due < kb.as_of
+    out = (badge("review overdue", "overdue") if stale else badge("reviewed", "current")) + "\n\n"
+    out += (
+        facts(
+            [
+                ["Operates", _refs(kb, "decision", [r.decision])],
+                ["Owner", cell(r.owner)],
+                ["Last reviewed", r.last_reviewed.isoformat()],
+                [
+                    "Next review",
+                    f"{due}{' — **overdue**' if stale else ''} (every {r.review_every_days} days)",
+                ],
+            ]
+        )
+        + "\n"
+    )
+    out += section(
+        "Verify it works", "\n".join(f"{i}. {one_line(s)}" for i, s in enumerate(r.verify, 1))
+    )
+    out += section(
+        "Failure modes",
+        table(
+            ["Symptom", "Likely cause", "Remediation"],
+            [[cell(f.symptom), cell(f.cause), cell(f.remediation)] for f in r.failure_modes],
+        ),
+    )
+    out += section(
+        "Monitoring",
+        table(["Signal", "Alert"], [[cell(m.signal), cell(m.alert)] for m in r.monitoring]),
+    )
+    out += section(
+        "Rollback", "\n".join(f"{i}. {one_line(s)}" for i, s in enumerate(r.rollback, 1))
+    )
+    return out
+
+
+def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
+    r = e.record
+    assert isinstance(r, Postmortem)
+    out = (
+        badge(r.outcome, "outcome")
+        + " "
+        + " ".join(badge(p, "flag") for p in r.patterns or ())
+        + "\n\n"
+    )
+    out += (
+        facts(
+            [
+                ["Owner", cell(r.owner)],
+                ["Occurred on", r.occurred_on.isoformat()],
+                ["Decision", _refs(kb, "decision", [r.decision] if r.decision else None)],
+            ]
+        )
+        + "\n"
+    )
+    out += section(
+        "Timeline", table(["On", "Event"], [[t.on.isoformat(), cell(t.event)] for t in r.timeline])
+    )
+    out += section(
+        "What failed", table(["Category", "What"], [[f.category, cell(f.what)] for f in r.failures])
+    )
+    chain = "\n".join(f"{i}. **Why?** {one_line(w)}" for i, w in enumerate(r.whys, 1))
+    out += section("Why, why, why", chain + f"\n\n**Root cause:** {one_line(r.root_cause)}")
+    rows = [
+        [
+            cell(a.action),
+            cell(a.owner),
+            a.due.isoformat(),
+            "done" if a.done else ("**overdue**" if a.due < kb.as_of else "open"),
+        ]
+        for a in r.actions
+    ]
+    out += section("Actions", table(["Action", "Owner", "Due", "State"], rows))
+    return out
+
+
+_RENDERERS: dict[str, Callable[[Entry, KnowledgeBase, ChartSink], str]] = {
+    "paper": _paper,
+    "decision": _decision,
+    "benchmark": _benchmark,
+    "prediction": _prediction,
+    "runbook": _runbook,
+    "postmortem": _postmortem,
+}

@@ -1,0 +1,87 @@
+"""Every generated page of the site, and records.json: pure functions of the knowledge base.
+
+The MkDocs adapter only hands these strings to MkDocs; nothing here knows about MkDocs.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from .. import compute
+from ..model import KnowledgeBase
+from ..schema import KINDS, Benchmark, Decision
+from .charts import ChartSink
+from .pages import kind_index, predictions_page, radar_page, review_page, tags_page
+from .records import record_page
+
+#: Generated pages that are not records, in navigation order (src path → nav title).
+SECTION_PAGES = {
+    "radar/index.md": "Radar",
+    "review/index.md": "Review agenda",
+    "predictions/index.md": "Predictions",
+    "papers/index.md": "Papers",
+    "decisions/index.md": "Decisions",
+    "benchmarks/index.md": "Benchmarks",
+    "runbooks/index.md": "Runbooks",
+    "postmortems/index.md": "Post-mortems",
+    "tags/index.md": "Tags",
+}
+CSS_PATH = "assets/assay.css"
+
+
+def render_site(kb: KnowledgeBase, charts: ChartSink) -> dict[str, str]:
+    """src path (relative to docs_dir) → Markdown, for every record and generated page."""
+    pages: dict[str, str] = {}
+    for e in sorted(kb.entries, key=lambda e: e.path):
+        if e.record is not None:
+            pages[f"{KINDS[e.kind][0]}/{e.id}.md"] = record_page(e, kb, charts)
+    for kind, (folder, _) in KINDS.items():
+        if kind != "prediction":
+            pages[f"{folder}/index.md"] = kind_index(kb, kind)
+    pages["predictions/index.md"] = predictions_page(kb, charts)
+    pages["radar/index.md"] = radar_page(kb, charts)
+    pages["review/index.md"] = review_page(kb)
+    pages["tags/index.md"] = tags_page(kb)
+    return pages
+
+
+def stylesheet() -> str:
+    return resources.files("generator.render").joinpath("assay.css").read_text("utf-8")
+
+
+def records_json(kb: KnowledgeBase) -> str:
+    """Every valid record with its computed values, as deterministic JSON."""
+    items: list[dict[str, Any]] = []
+    for e in sorted(kb.entries, key=lambda e: (e.kind, e.id)):
+        if e.record is None:
+            continue
+        computed: dict[str, Any] = {
+            "referenced_by": sorted({src for src, _ in kb.graph.backlinks.get(e.id, [])}),
+        }
+        r = e.record
+        if isinstance(r, Decision):
+            computed["superseded_by"] = sorted(kb.graph.superseded_by.get(e.id, []))
+            computed["current"] = kb.graph.current.get(r.technique) == e.id
+            cb = compute.cost_benefit_stats(r)
+            computed["cost_benefit"] = cb.to_json() if cb else None
+        if isinstance(r, Benchmark):
+            computed["stats"] = compute.benchmark_stats(e.id, r).to_json()
+        items.append(
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "path": e.path,
+                "url": f"{KINDS[e.kind][0]}/{e.id}/",
+                "fields": r.model_dump(mode="json", by_alias=True, exclude_unset=True),
+                "body": e.parsed.body,
+                "computed": computed,
+            }
+        )
+    payload = {
+        "as_of": kb.as_of.isoformat(),
+        "records": items,
+        "predictions": compute.prediction_stats(kb).to_json(),
+    }
+    return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
