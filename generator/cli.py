@@ -376,5 +376,30 @@ def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--site-name", help="The site's title (default: derived from DIR's name).")
+@AS_OF
+def init(directory: Path, site_name: str | None, as_of: Any) -> None:
+    """Scaffold a new knowledge base in DIR (created if missing; refused unless empty).
+
+    Writes mkdocs.yml, content/ with one linked example record of each kind, schemas/, CI
+    workflows (check pull requests, publish to GitHub Pages), a pre-commit configuration and
+    a pull-request template. The examples are dated from today, so DIR checks clean at once.
+    """
+    from .init import PLACEHOLDER_REQUIREMENT, default_requirement, init_knowledge_base
+    from .scaffold import ScaffoldError
+
+    today = as_of.date() if as_of else date.today()
+    try:
+        written = init_knowledge_base(directory, today, site_name=site_name)
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {len(written)} files to {directory}; next: cd {directory} && assay serve")
+    if default_requirement() == PLACEHOLDER_REQUIREMENT:
+        click.echo("then edit requirements.txt: it names the Assay release that CI installs")
+
+
 if __name__ == "__main__":  # `python -m generator.cli`
     main()

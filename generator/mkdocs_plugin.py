@@ -32,6 +32,8 @@ log = logging.getLogger("mkdocs.plugins.assay")
 
 #: Set by `assay build` after it validated, so the plugin does not load everything twice.
 PRELOADED: KnowledgeBase | None = None
+#: Charts rendered and served from cache by the last build (for benchmarks and tests).
+LAST_CHART_STATS: dict[str, int] = {}
 
 
 class AssayConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
@@ -67,7 +69,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from .kb import load_knowledge_base
         from .render.charts import ChartSink
-        from .render.site import CSS_PATH, SECTION_PAGES, render_site
+        from .render.site import CSS_PATH, SECTION_PAGES, home_page, render_site
 
         root = Path(config.config_file_path or config.docs_dir).resolve().parent
         content = Path(config.docs_dir).resolve()
@@ -91,6 +93,8 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             )
         self.sink = ChartSink(cache)
         self.pages = render_site(kb, self.sink)
+        if not (content / "index.md").is_file():
+            self.pages["index.md"] = home_page(kb)
         self.generated = set(self.pages) | {CSS_PATH}
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
@@ -138,6 +142,10 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             out = Path(config.site_dir) / "records.json"
             out.write_text(records_json(self.kb), encoding="utf-8")
             if self.sink and self.sink.cache is not None:
+                LAST_CHART_STATS.clear()
+                LAST_CHART_STATS.update(
+                    rendered=self.sink.cache.rendered, hits=self.sink.cache.hits
+                )
                 log.info(
                     "assay: %d charts rendered, %d from cache",
                     self.sink.cache.rendered,
@@ -147,9 +155,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
 
 def _navigation(content: Path, sections: dict[str, str]) -> list[Any]:
     """Home, the maintainer pages, then the generated sections — never every record."""
-    nav: list[Any] = []
-    if (content / "index.md").is_file():
-        nav.append({"Home": "index.md"})
+    nav: list[Any] = [{"Home": "index.md"}]  # the user's, or a generated one
     record_folders = {folder for folder, _ in KINDS.values()} | {
         "radar",
         "review",

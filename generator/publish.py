@@ -66,6 +66,11 @@ def config_file(root: Path, workdir: Path) -> Path:
             return root / name
     config = dict(DEFAULT_CONFIG)
     config["docs_dir"] = str(locate(root))
+    # The configuration lives in a temporary folder: anchor the chart cache at the root.
+    config["plugins"] = [
+        {"assay": {"cache_dir": str(root / ".assay-cache")}} if p == "assay" else p
+        for p in DEFAULT_CONFIG["plugins"]  # type: ignore[attr-defined]
+    ]
     path = workdir / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -47,6 +47,25 @@ def render_site(kb: KnowledgeBase, charts: ChartSink) -> dict[str, str]:
     return pages
 
 
+def home_page(kb: KnowledgeBase) -> str:
+    """The home page of a knowledge base that has no content/index.md of its own."""
+    counts = {kind: len(kb.of_kind(kind)) for kind in KINDS}
+    due = sum(1 for d in kb.diagnostics if d.severity == "warning")
+    lines = [
+        f"- [{title}]({src}) " + (f"({counts[k]})" if (k := _KIND_OF_INDEX.get(src)) else "")
+        for src, title in SECTION_PAGES.items()
+    ]
+    return (
+        "# Research knowledge base\n\n"
+        f"{sum(counts.values())} records; {due} item{'s' if due != 1 else ''} on the "
+        "[review agenda](review/index.md).\n\n" + "\n".join(lines) + "\n\n"
+        "Write a `content/index.md` to replace this page.\n"
+    )
+
+
+_KIND_OF_INDEX = {f"{folder}/index.md": kind for kind, (folder, _) in KINDS.items()}
+
+
 def stylesheet() -> str:
     return resources.files("generator.render").joinpath("assay.css").read_text("utf-8")
 

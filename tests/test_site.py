@@ -1,0 +1,253 @@
+"""The published site: hostile records cannot run code or inject markup, builds are
+deterministic and atomic, an invalid knowledge base writes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import VALID_ROOT
+
+from generator import mkdocs_plugin
+from generator.cli import main
+
+AS_OF = "2026-11-25"
+JINJA = "{{ cycler.__init__.__globals__.os.getcwd() }}"
+HOSTILE_BODY = f"""
+Jinja payload: {JINJA} and {{% for x in range(3) %}}loop{{% endfor %}}
+
+<script>alert('body')</script>
+<img src="x.png" onerror="alert('img')">
+<iframe src="https://evil.example"></iframe>
+<a href="javascript:alert('link')">click</a>
+[md link](javascript:alert('md'))
+<div onclick="alert('div')" style="position:fixed">overlay</div>
+"""
+
+
+def build(root: Path, site: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["build", "--root", str(root), "--site-dir", str(site), "--as-of", AS_OF, *extra]
+    )
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    return root
+
+
+def _hostile(kb: Path, render_by_default: bool) -> None:
+    lora = kb / "content/papers/lora.md"
+    text = lora.read_text().replace(
+        "summary: Freeze the weights and train low-rank update matrices.",
+        f'summary: "<script>alert(1)</script> {JINJA}"',
+    )
+    lora.write_text(text + HOSTILE_BODY)
+    (kb / "mkdocs.yml").write_text(
+        "site_name: hostile\ndocs_dir: content\ntheme: {name: material, font: false}\n"
+        "plugins:\n  - search\n  - assay\n"
+        f"  - macros: {{render_by_default: {str(render_by_default).lower()}}}\n"
+        "markdown_extensions: [attr_list, md_in_html, tables]\n"
+    )
+    (kb / "content/index.md").write_text(
+        "---\nrender_macros: true\n---\n# Home\n\nPapers: {{ assay_count('paper') }}.\n"
+    )
+    (kb / "content/guide").mkdir()
+    (kb / "content/guide/escape.md").write_text(
+        f"---\nrender_macros: true\n---\n# Escape attempt\n\n{JINJA}\n"
+    )
+
+
+@pytest.mark.parametrize("render_by_default", [True, False])
+def test_hostile_record_cannot_run_code_or_inject_markup(
+    kb: Path, tmp_path: Path, render_by_default: bool
+) -> None:
+    _hostile(kb, render_by_default)
+    code, out = build(kb, tmp_path / "site")
+    assert code == 0, out
+    page = (tmp_path / "site/papers/lora/index.html").read_text()
+    article = page[page.index("<article") : page.index("</article>")]
+    cwd = os.getcwd()
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "position:fixed"):
+        assert bad not in article.lower(), bad
+    assert cwd not in page
+    # Shown literally (Markdown still reads __init__ as bold, as in any Markdown text).
+    assert "{{ cycler." in article and "os.getcwd() }}" in article
+    assert "{% for x in range(3) %}loop{% endfor %}" in article
+    home = (tmp_path / "site/index.html").read_text()
+    assert "Papers: 2." in home  # maintainer pages still get Assay's macros ...
+    escape = (tmp_path / "site/guide/escape/index.html").read_text()
+    assert cwd not in escape and "SecurityError" in escape  # ... in a sandbox
+
+
+def test_record_cannot_switch_macros_on(kb: Path, tmp_path: Path) -> None:
+    lora = kb / "content/papers/lora.md"
+    lora.write_text(lora.read_text().replace("pass: 1", "pass: 1\nrender_macros: true"))
+    code, out = build(kb, tmp_path / "site")
+    assert code == 1
+    assert "E-UNKNOWN-KEY" in out and "render_macros" in out
+    assert not (tmp_path / "site").exists()
+
+
+def test_generated_pages_never_go_to_jinja(kb: Path, tmp_path: Path) -> None:
+    """Even if validation were bypassed, the plugin forces render_macros off."""
+    _hostile(kb, True)
+    build(kb, tmp_path / "site")
+    plugin = mkdocs_plugin.AssayPlugin()
+    plugin.generated = {"papers/lora.md"}
+
+    class FakeFile:
+        src_uri = "papers/lora.md"
+
+    class FakePage:
+        def __init__(self) -> None:
+            self.file = FakeFile()
+            self.meta = {"render_macros": True}
+
+    page = FakePage()
+    plugin.on_page_markdown("x", page=page, config=None, files=None)  # type: ignore[arg-type]
+    assert page.meta == {"render_macros": False}
+
+
+def test_invalid_kb_writes_nothing_and_keeps_old_site(kb: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert build(kb, site)[0] == 0
+    before = sorted(p.relative_to(site) for p in site.rglob("*"))
+    marker = (site / "index.html").read_bytes()
+    adopt = kb / "content/decisions/flash-attention-adopt.md"
+    adopt.write_text(adopt.read_text().replace("runbook: fa-runbook\n", ""))
+    code, out = build(kb, site)
+    assert code == 1
+    assert "E-ADOPT-INCOMPLETE" in out and "flash-attention-adopt.md:6:" in out
+    assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
+    assert (site / "index.html").read_bytes() == marker
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")]
+
+
+def test_strict_build_fails_on_warnings(kb: Path, tmp_path: Path) -> None:
+    runbook = kb / "content/runbooks/fa-runbook.md"
+    runbook.write_text(
+        runbook.read_text().replace("last_reviewed: 2026-10-01", "last_reviewed: 2026-01-01")
+    )
+    assert build(kb, tmp_path / "a")[0] == 0
+    code, out = build(kb, tmp_path / "b", "--strict")
+    assert code == 1 and "W-RUNBOOK-STALE" in out
+    assert not (tmp_path / "b").exists()
+
+
+def test_same_content_builds_byte_identical_and_rebuild_renders_no_chart(
+    kb: Path, tmp_path: Path
+) -> None:
+    assert build(kb, tmp_path / "one")[0] == 0
+    first_stats = dict(mkdocs_plugin.LAST_CHART_STATS)
+    assert first_stats["rendered"] > 0
+    assert build(kb, tmp_path / "two")[0] == 0
+    assert {"rendered": 0, "hits": first_stats["rendered"]} == mkdocs_plugin.LAST_CHART_STATS
+    files_one = sorted(
+        p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file()
+    )
+    files_two = sorted(
+        p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file()
+    )
+    assert files_one == files_two
+    for rel in files_one:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def test_site_contents(kb: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert build(kb, site)[0] == 0
+    for page in (
+        "radar",
+        "review",
+        "predictions",
+        "tags",
+        "papers",
+        "decisions",
+        "benchmarks",
+        "runbooks",
+        "postmortems",
+        "decisions/flash-attention-adopt",
+        "benchmarks/fa-latency",
+    ):
+        assert (site / page / "index.html").is_file(), page
+    bench = (site / "benchmarks/fa-latency/index.html").read_text()
+    assert '<figure class="assay-chart"><svg' in bench and 'role="img"' in bench
+    assert "Referenced by" in bench
+    adopt = (site / "decisions/flash-attention-adopt/index.html").read_text()
+    assert "Payback" in adopt and "ASSESS" in adopt  # cost-benefit and the supersede history
+    assessed = (site / "decisions/flash-attention-assess/index.html").read_text()
+    assert "superseded by" in assessed
+    records = (site / "records.json").read_text()
+    assert (
+        '"superseded_by": [\n    "flash-attention-adopt"'
+        in records.replace("  ", " ").replace("\n  ", "\n ")
+        or "flash-attention-adopt" in records
+    )
+    nav = (
+        (site / "index.html").read_text()
+        if (site / "index.html").exists()
+        else (site / "radar/index.html").read_text()
+    )
+    assert "papers/lora/" not in nav.split('class="md-content"')[0]  # records are not in the nav
+    for html_file in site.rglob("*.html"):
+        text = html_file.read_text()
+        assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text, html_file
+
+
+def test_user_mkdocs_yml_without_plugin_is_refused(kb: Path, tmp_path: Path) -> None:
+    (kb / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content\nplugins: [search]\n")
+    code, out = build(kb, tmp_path / "site")
+    assert code == 1 and "add '- assay'" in out
+
+
+def test_plain_mkdocs_build_uses_the_plugin(kb: Path, tmp_path: Path) -> None:
+    (kb / "mkdocs.yml").write_text(
+        "site_name: plain\ndocs_dir: content\ntheme: {name: material, font: false}\n"
+        f"plugins:\n  - search\n  - assay:\n      as_of: '{AS_OF}'\n"
+    )
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(kb / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "site/radar/index.html").is_file()
+    adopt = kb / "content/decisions/flash-attention-adopt.md"
+    adopt.write_text(adopt.read_text().replace("status: ADOPT", "status: adopt"))
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(kb / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "bad"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0
+    assert "E-SCHEMA" in bad.stderr and "flash-attention-adopt.md:6:9" in bad.stderr
+    assert not (tmp_path / "bad" / "index.html").exists()
