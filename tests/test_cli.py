@@ -152,3 +152,10 @@ def test_due_and_radar(kb: Path) -> None:
     rows = json.loads(out)
     assert [(r["technique"], r["ring"]) for r in rows] == [("FlashAttention", "ADOPT")]
     assert rows[0]["last_move"]["from"] == "ASSESS"
+
+
+def test_every_command_is_documented() -> None:
+    docs = (REPO / "docs/cli.md").read_text()
+    assert isinstance(main, click.Group)
+    for name in main.commands:
+        assert f"## assay {name}\n" in docs, name
