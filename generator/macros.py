@@ -12,11 +12,17 @@ from typing import Any
 from .model import KnowledgeBase
 
 
-def assay_macros(kb: KnowledgeBase, sink: Any) -> dict[str, Callable[..., str]]:
+def assay_macros(
+    kb: KnowledgeBase, sink: Any, page_src: Callable[[], str]
+) -> dict[str, Callable[..., str]]:
+    """The macros, bound to a knowledge base; `page_src` gives the calling page's src path."""
     from . import compute
     from .radar import radar_rows
     from .render.markdown import cell, link_to, table
     from .schema import Benchmark
+
+    def prefix() -> str:
+        return "../" * page_src().count("/")
 
     def assay_radar() -> str:
         """The current radar as a table."""
@@ -25,7 +31,7 @@ def assay_macros(kb: KnowledgeBase, sink: Any) -> dict[str, Callable[..., str]]:
             [
                 [
                     r["ring"],
-                    link_to("decision", r["id"], r["technique"]),
+                    link_to("decision", r["id"], r["technique"], prefix()),
                     cell(r["area"]),
                     cell(r["owner"]),
                 ]

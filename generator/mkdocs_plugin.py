@@ -202,7 +202,12 @@ def _sandbox_macros(config: MkDocsConfig, kb: KnowledgeBase, sink: Any) -> None:
         )
         env.globals.update(old.globals)
         env.filters.update(old.filters)
-        for name, fn in assay_macros(kb, sink).items():
+
+        def page_src(plugin: Any = plugin) -> str:
+            page = getattr(plugin, "page", None)
+            return str(page.file.src_uri) if page is not None else ""
+
+        for name, fn in assay_macros(kb, sink, page_src).items():
             env.globals[name] = fn
             plugin.macros[name] = fn
         plugin._env = env

@@ -48,9 +48,10 @@ def text(value: str) -> str:
     return re.sub(r"([\\`*_\[\]#|{}])", r"\\\1", escaped)
 
 
-def link_to(kind: str, record_id: str, label: str | None = None) -> str:
-    """A link from any generated page (all live one folder deep) to a record page."""
-    return f"[{one_line(label or record_id)}](../{KINDS[kind][0]}/{record_id}.md)"
+def link_to(kind: str, record_id: str, label: str | None = None, prefix: str = "../") -> str:
+    """A link to a record page; `prefix` leads from the linking page to docs_dir (every
+    generated page lives one folder deep, hence the default)."""
+    return f"[{one_line(label or record_id)}]({prefix}{KINDS[kind][0]}/{record_id}.md)"
 
 
 def badge(label: str, css: str) -> str:
