@@ -318,8 +318,8 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         df = f", df = {num(c.df, 3)}" if c.df is not None else ""
         details.append(
             f"**{one_line(c.method)} vs {one_line(c.baseline)}, {one_line(c.metric)}:** "
-            f"{_TEST[c.test]} t = {stat}{df}, p = {_p(c.p)} (Holm {_p(c.p_holm)}); "
-            f"{_TEST[c.rank_test]} p = {_p(c.rank_p)}."
+            f"{_TEST[c.test]} t = {stat}{df}, {_p_is(c.p)} (Holm {_p(c.p_holm)}); "
+            f"{_TEST[c.rank_test]} {_p_is(c.rank_p)}."
             + "".join(f" {one_line(n)}." for n in c.notes)
         )
     out += section(
@@ -411,6 +411,12 @@ _TEST = {
     "mann-whitney-u": "Mann–Whitney U",
     "wilcoxon-signed-rank": "Wilcoxon signed-rank",
 }
+
+
+def _p_is(p: float | None) -> str:
+    """'p = 0.23' or 'p < 0.0001'."""
+    shown = _p(p)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
 def _p(p: float | None) -> str:
