@@ -396,7 +396,8 @@ def init(directory: Path, site_name: str | None, as_of: Any) -> None:
     except ScaffoldError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"wrote {len(written)} files to {directory}; next: cd {directory} && assay serve")
+    cd = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
+    click.echo(f"wrote {len(written)} files to {directory}; next: {cd}assay serve")
     if default_requirement() == PLACEHOLDER_REQUIREMENT:
         click.echo("then edit requirements.txt: it names the Assay release that CI installs")
 

@@ -1,4 +1,4 @@
-"""The MkDocs adapter: a few short hooks that call the core (ARCHITECTURE.md).
+"""The MkDocs adapter: a few short hooks that call the core (docs/design.md).
 
 * on_config  — validate the knowledge base (fail the build, writing nothing, when it has
                errors), render every generated page, set a navigation that lists sections

@@ -8,6 +8,7 @@ once the build succeeded: an interrupted or failed build never leaves a half-wri
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from datetime import date
@@ -132,8 +133,9 @@ def _replace(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
     staging.rename(target)
-    staging_mode = 0o755
-    target.chmod(staging_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    target.chmod(0o777 & ~umask)  # mkdtemp made it private; give it the usual mode
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -1,4 +1,4 @@
-"""Writing new files for users: `assay new` records and (later) `assay init` knowledge bases.
+"""Writing new records for users (`assay new`); `generator/init.py` scaffolds whole knowledge bases.
 
 Nothing here overwrites a file: records are created with O_EXCL.
 """

@@ -56,7 +56,7 @@ def check(e: Entry, ctx: Context) -> list[Diagnostic]:
 
 def _status_rules(e: Entry, r: Decision) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    what = f"a {r.status} decision"
+    what = f"{'an' if r.status[0] in 'AEIOU' else 'a'} {r.status} decision"
     if r.status == "TRIAL":
         code = "E-TRIAL-INCOMPLETE"
         if not r.hypothesis:
