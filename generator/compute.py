@@ -7,6 +7,8 @@ never does.
 
 from __future__ import annotations
 
+import weakref
+
 from . import stats
 from .model import KnowledgeBase
 from .schema import Benchmark, Decision, Prediction
@@ -30,8 +32,20 @@ def benchmark_input(record_id: str, b: Benchmark) -> stats.Benchmark:
     )
 
 
+#: (id of the record object, record id) → its statistics. A build asks for the same
+#: benchmark's statistics several times (its page, the kind index, records.json, macros) and
+#: each analysis runs dozens of scipy calls; entries leave with their record object.
+_BENCHMARK_STATS: dict[tuple[int, str], stats.BenchmarkStats] = {}
+
+
 def benchmark_stats(record_id: str, b: Benchmark) -> stats.BenchmarkStats:
-    return stats.analyse_benchmark(benchmark_input(record_id, b))
+    key = (id(b), record_id)
+    cached = _BENCHMARK_STATS.get(key)
+    if cached is None:
+        cached = stats.analyse_benchmark(benchmark_input(record_id, b))
+        _BENCHMARK_STATS[key] = cached
+        weakref.finalize(b, _BENCHMARK_STATS.pop, key, None)
+    return cached
 
 
 def prediction_inputs(

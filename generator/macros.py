@@ -18,7 +18,7 @@ def assay_macros(
     """The macros, bound to a knowledge base; `page_src` gives the calling page's src path."""
     from . import compute
     from .radar import radar_rows
-    from .render.markdown import cell, link_to, table
+    from .render.markdown import badge, cell, link_to, table
     from .schema import Benchmark
 
     def prefix() -> str:
@@ -30,7 +30,7 @@ def assay_macros(
             ["Ring", "Technique", "Area", "Owner"],
             [
                 [
-                    r["ring"],
+                    badge(r["ring"], r["ring"].lower()),
                     link_to("decision", r["id"], r["technique"], prefix()),
                     cell(r["area"]),
                     cell(r["owner"]),

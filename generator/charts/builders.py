@@ -358,7 +358,7 @@ def calibration_chart(bins: Sequence[Mapping[str, Any] | CalibrationBinInput]) -
                     title="forecasts in bin",
                     # Area proportional to n; the legend lists the smallest, middle and largest n.
                     scale=alt.Scale(domain=[0, max(max_n, 1)], range=[0, 400]),
-                    legend=alt.Legend(orient="right", values=_legend_counts(points)),
+                    legend=alt.Legend(orient="right", values=_legend_counts(points), format="d"),
                 ),
             )
         )

@@ -6,12 +6,14 @@ Nothing here imports Altair or vl-convert at module import time.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +80,28 @@ def vl_convert_version() -> str:
 def chart_key(chart: ChartLike) -> str:
     """sha256 of the canonical spec JSON, vl-convert's version and this module's render revision."""
     return _key(chart_spec(chart))
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@functools.cache
+def inputs_fingerprint() -> str:
+    """What besides its inputs decides a chart: this package's source, the versions of the
+    libraries that build and render it, and the render revision (see ChartCache.svg_for)."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for dist in ("altair", "scipy", "numpy"):
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:  # pragma: no cover - a vendored build
+            version = "unknown"
+        h.update(f"{dist}={version}\n".encode())
+    h.update(f"vl-convert={vl_convert_version()}\nrevision={RENDER_REVISION}".encode())
+    return h.hexdigest()
 
 
 def _key(spec: Mapping[str, Any]) -> str:
@@ -156,13 +180,45 @@ class ChartCache:
         self.rendered = 0
         self.hits = 0
         self._memory: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}
 
     def path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.svg"
 
     def svg(self, chart: ChartLike) -> str:
         spec = chart_spec(chart)
-        key = _key(spec)
+        return self._svg(spec, _key(spec))
+
+    def svg_for(self, inputs: str, build: Callable[[], ChartLike]) -> str:
+        """``svg(build())``, without even building the chart when these builder inputs were
+        rendered before.
+
+        ``inputs`` is a canonical text of the builder's name and arguments. Building the
+        Altair chart and turning it into a spec (``to_dict`` validates it against the
+        Vega-Lite schema) costs about as much as rendering it, so a rebuild keyed on the spec
+        alone still paid for every chart. The inputs key also covers the source of this
+        package and the versions of Altair, SciPy and vl-convert (:func:`inputs_fingerprint`);
+        it maps to the spec key (``inputs/<key>`` on disk), whose SVG is looked up as usual.
+        """
+        h = hashlib.sha256(inputs.encode("utf-8"))
+        h.update(inputs_fingerprint().encode())
+        ikey = h.hexdigest()
+        spec_key = self._aliases.get(ikey) or self._read_alias(ikey)
+        if spec_key is not None:
+            svg = self._memory.get(spec_key) or self._read(spec_key)
+            if svg is not None:
+                self.hits += 1
+                self._memory[spec_key] = svg
+                self._aliases[ikey] = spec_key
+                return svg
+        spec = chart_spec(build())
+        spec_key = _key(spec)
+        svg = self._svg(spec, spec_key)
+        self._aliases[ikey] = spec_key
+        self._write_alias(ikey, spec_key)
+        return svg
+
+    def _svg(self, spec: Mapping[str, Any], key: str) -> str:
         if key in self._memory:
             self.hits += 1
             return self._memory[key]
@@ -177,6 +233,19 @@ class ChartCache:
         self._write(key, svg)
         return svg
 
+    def _read_alias(self, ikey: str) -> str | None:
+        if self.directory is None:
+            return None
+        try:
+            text = (self.directory / "inputs" / ikey).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return text if _HEX64.fullmatch(text) else None
+
+    def _write_alias(self, ikey: str, spec_key: str) -> None:
+        if self.directory is not None:
+            self._write_file(self.directory / "inputs" / ikey, spec_key)
+
     def _read(self, key: str) -> str | None:
         path = self.path(key)
         if path is None:
@@ -190,13 +259,16 @@ class ChartCache:
 
     def _write(self, key: str, svg: str) -> None:
         path = self.path(key)
-        if path is None:
-            return
+        if path is not None:
+            self._write_file(path, svg)
+
+    @staticmethod
+    def _write_file(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:16]}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(svg)
+                f.write(text)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

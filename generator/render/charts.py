@@ -8,6 +8,7 @@ record cannot smuggle markup in through a chart: only SVG rendered here is ever 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -22,11 +23,13 @@ class ChartSink:
         self.cache = cache  # generator.charts.ChartCache, or None to skip charts
         self.svgs: dict[str, str] = {}
 
-    def _add(self, alt: str, build: Callable[[], Any]) -> str:
+    def _add(self, alt: str, build: Callable[[], Any], inputs: Any) -> str:
         if self.cache is None:
             return f"_Chart omitted: {alt}_"
-        chart = build()
-        svg = self.cache.svg(chart)
+        # The builder's name and arguments as canonical text: the cache skips building the
+        # chart when they were rendered before (see ChartCache.svg_for).
+        text = json.dumps([alt, inputs], sort_keys=True, ensure_ascii=False, default=repr)
+        svg = self.cache.svg_for(text, build)
         key = hashlib.sha256(svg.encode()).hexdigest()[:24]
         self.svgs[key] = svg
         return f"ASSAY-CHART-{key}"
@@ -40,24 +43,26 @@ class ChartSink:
     ) -> str:
         from ..charts import benchmark_chart
 
-        return self._add(
-            f"runs of {metric}", lambda: benchmark_chart(metric, unit, better, list(methods))
-        )
+        args = (metric, unit, better, list(methods))
+        return self._add(f"runs of {metric}", lambda: benchmark_chart(*args), args)
 
     def radar(self, entries: Sequence[tuple[str, str, str]]) -> str:
         from ..charts import radar_chart
 
-        return self._add("the radar", lambda: radar_chart(list(entries)))
+        args = list(entries)
+        return self._add("the radar", lambda: radar_chart(args), args)
 
     def calibration(self, bins: Sequence[dict[str, Any]]) -> str:
         from ..charts import calibration_chart
 
-        return self._add("calibration", lambda: calibration_chart(list(bins)))
+        args = list(bins)
+        return self._add("calibration", lambda: calibration_chart(args), args)
 
     def history(self, moves: Sequence[tuple[str, str, str]]) -> str:
         from ..charts import ring_history_chart
 
-        return self._add("ring history", lambda: ring_history_chart(list(moves)))
+        args = list(moves)
+        return self._add("ring history", lambda: ring_history_chart(args), args)
 
     def substitute(self, html: str) -> str:
         """Replace placeholder paragraphs with their SVG figures."""

@@ -68,8 +68,15 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def facts(rows: Iterable[Sequence[str]]) -> str:
-    """A two-column table of a record's key fields."""
-    return table(["Field", "Value"], rows)
+    """A record's key fields as a compact list: '**Owner:** marco'."""
+    return "\n".join(f"- **{label}:** {value}" for label, value in rows) + "\n"
+
+
+def effect(value: float | None) -> str:
+    """An effect size for people: two significant digits, never scientific notation."""
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
 def bullet(items: Iterable[str]) -> str:

@@ -247,8 +247,7 @@ def _score_rows(groups: dict[str, PredictionStats]) -> list[list[str]]:
     return [
         [
             text(name),
-            str(s.n),
-            str(s.n_resolved),
+            f"{s.n_resolved} / {s.n}",
             num(s.brier, 3),
             num(s.brier_skill, 3),
             num(s.log_score, 3),
@@ -290,22 +289,13 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
             ],
         ),
     )
-    header = [
-        "",
-        "Predictions",
-        "Scored",
-        "Brier",
-        "Skill",
-        "Log score",
-        "Reliability",
-        "Resolution",
-    ]
+    header = ["", "Scored / all", "Brier", "Skill", "Log", "Rel.", "Res."]
     out += section(
         "Scores",
         "Brier score: 0 is perfect, 0.25 is what always saying 50 % earns. Skill "
-        "compares with always forecasting the base rate (above 0 is better than that). "
-        "Reliability (lower is better) and resolution (higher is better) come from the "
-        "Murphy decomposition, with uncertainty "
+        "compares with always forecasting the base rate (above 0 is better than that). Log: "
+        "mean log score (closer to 0 is better). Rel. (reliability, lower is better) and Res. "
+        "(resolution, higher is better) come from the Murphy decomposition, with uncertainty "
         f"{num(overall.uncertainty, 3)}.\n\n" + table(header, _score_rows({"Everyone": overall})),
     )
     out += section("By owner", table(header, _score_rows(by_owner(preds))))
@@ -377,14 +367,16 @@ def review_page(kb: KnowledgeBase) -> str:
                 by_code.setdefault(d.code, []).append(
                     (link_to(entry.kind, entry.id, _title(entry)), d.message)
                 )
+    clear = []
     for code, title, what in REVIEW_SECTIONS:
         items = by_code.get(code, [])
-        body = (
-            f"{what}\n\n" + table(["Record", "Detail"], [[lnk, cell(msg)] for lnk, msg in items])
-            if items
-            else "_Nothing due._"
-        )
+        if not items:
+            clear.append(title.lower())
+            continue
+        body = f"{what}\n\n" + table(["Record", "Detail"], [[lnk, cell(msg)] for lnk, msg in items])
         out += section(f"{title} ({len(items)})", body)
+    if clear:
+        out += f"Nothing due in: {', '.join(clear)}.\n\n"
     trials = []
     for did, dec in _records(kb, "decision", Decision):
         if dec.status == "TRIAL" and kb.graph.current.get(dec.technique) == did and dec.time_box:

@@ -10,7 +10,20 @@ from ..model import Entry, KnowledgeBase
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import Criterion
 from .charts import ChartSink
-from .markdown import badge, bullet, cell, facts, link_to, num, one_line, pct, section, table, text
+from .markdown import (
+    badge,
+    bullet,
+    cell,
+    effect,
+    facts,
+    link_to,
+    num,
+    one_line,
+    pct,
+    section,
+    table,
+    text,
+)
 
 RING_CSS = {"ADOPT": "adopt", "TRIAL": "trial", "ASSESS": "assess", "HOLD": "hold", "SKIP": "skip"}
 
@@ -21,11 +34,11 @@ def record_page(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     assert r is not None
     parts = [f"# {text(r.title)}\n\n"]
     body = _RENDERERS[e.kind](e, kb, charts)
+    if r.tags:  # right under the badges, where a reader looks for what the page is about
+        badges, _, rest = body.partition("\n\n")
+        tags = ", ".join(f"[{text(t)}](../tags/index.md#{t})" for t in r.tags)
+        body = f"{badges}\n\n**Tags:** {tags}\n\n{rest}"
     parts.append(body)
-    if r.tags:
-        parts.append(
-            "**Tags:** " + ", ".join(f"[{text(t)}](../tags/index.md#{t})" for t in r.tags) + "\n\n"
-        )
     if e.parsed.body.strip():
         parts.append("---\n\n" + e.parsed.body.strip() + "\n\n")
     parts.append(_backlinks(e, kb))
@@ -36,11 +49,8 @@ def _backlinks(e: Entry, kb: KnowledgeBase) -> str:
     links = kb.graph.backlinks.get(e.id, [])
     if not links:
         return ""
-    rows = sorted({(kb.by_id[src].kind, src, field) for src, field in links})
-    items = [
-        f"{link_to(kind, src, _title(kb, src))} ({kind}, via `{field}`)"
-        for kind, src, field in rows
-    ]
+    rows = sorted({(kb.by_id[src].kind, src) for src, _ in links})
+    items = [f"{link_to(kind, src, _title(kb, src))} ({kind})" for kind, src in rows]
     return section("Referenced by", "\n".join(f"- {i}" for i in items))
 
 
@@ -235,7 +245,9 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         rows = [
             [
                 "Upfront",
-                f"{num(cb.upfront)} {cur} ({num(c.implementation_weeks)} engineer-weeks × {num(c.engineer_week_cost)} + {num(c.one_time_cost)})",
+                f"{num(cb.upfront)} {cur} ({num(c.implementation_weeks)} engineer-weeks × "
+                f"{num(c.engineer_week_cost)}"
+                + (f" + {num(c.one_time_cost)} one-time)" if c.one_time_cost else ")"),
             ],
             [
                 "Net monthly",
@@ -243,7 +255,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             ],
             ["Payback", payback],
             ["12-month ROI", pct(cb.roi_12m, 0) if cb.roi_12m is not None else "–"],
-            ["Assessment", f"{badge(cb.assessment, cb.assessment)} {cell(cb.note)}"],
+            ["Assessment", badge(cb.assessment.replace("-", " "), cb.assessment)],
         ]
         out += section("Cost-benefit", facts(rows))
     chain = kb.graph.history.get(r.technique, [])
@@ -308,7 +320,7 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 badge(c.verdict, c.verdict),
                 pct(c.rel_diff) + ci,
                 _p(c.p_holm),
-                f"{_EFFECT[c.effect_size_kind]} = {num(c.effect_size, 2)}"
+                f"{_EFFECT[c.effect_size_kind]} = {effect(c.effect_size)}"
                 if c.effect_size is not None
                 else "–",
                 str(c.runs_needed) if c.runs_needed is not None else "–",
@@ -341,7 +353,8 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         + "\n\n"
         "Holm-adjusted p-values control the error rate over every comparison in this record; the rank "
         "test is a robustness check that does not assume normal data. *Runs for 80 % power* is the "
-        "number of runs per method needed to detect the metric's minimum effect.",
+        "number of runs per method needed to detect the metric's minimum effect. Effect sizes are in "
+        "standard deviations: 0.2 is small, 0.8 large; benchmarks often show far larger ones.",
     )
     rows = [
         [
