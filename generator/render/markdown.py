@@ -72,13 +72,6 @@ def facts(rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(f"- **{label}:** {value}" for label, value in rows) + "\n"
 
 
-def effect(value: float | None) -> str:
-    """An effect size for people: two significant digits, never scientific notation."""
-    if value is None:
-        return "–"
-    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
-
-
 def bullet(items: Iterable[str]) -> str:
     lines = [f"- {one_line(i)}" for i in items]
     return "\n".join(lines) + "\n" if lines else "_None._\n"

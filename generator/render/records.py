@@ -9,12 +9,12 @@ from .. import compute
 from ..model import Entry, KnowledgeBase
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import Criterion
+from ..stats import format_effect
 from .charts import ChartSink
 from .markdown import (
     badge,
     bullet,
     cell,
-    effect,
     facts,
     link_to,
     num,
@@ -320,7 +320,7 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 badge(c.verdict, c.verdict),
                 pct(c.rel_diff) + ci,
                 _p(c.p_holm),
-                f"{_EFFECT[c.effect_size_kind]} = {effect(c.effect_size)}"
+                f"{_EFFECT[c.effect_size_kind]} = {format_effect(c.effect_size)}"
                 if c.effect_size is not None
                 else "–",
                 str(c.runs_needed) if c.runs_needed is not None else "–",

@@ -39,7 +39,7 @@ from .predictions import (
     by_tag,
     wilson_interval,
 )
-from .text import benchmark_text, format_p, predictions_text
+from .text import benchmark_text, format_effect, format_p, predictions_text
 
 __all__ = [
     "AblationContribution",
@@ -67,6 +67,7 @@ __all__ = [
     "by_owner",
     "by_tag",
     "compare_samples",
+    "format_effect",
     "format_p",
     "holm_adjust",
     "predictions_text",

@@ -61,9 +61,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
+def format_effect(x: float | None) -> str:
+    """Effect sizes: two significant digits, never scientific notation."""
+    if x is None:
+        return "n/a"
+    return f"{x:.0f}" if abs(x) >= 10 else f"{x:.2g}"
+
+
 def _effect(kind: str, value: float | None) -> str:
     name = "g" if kind == "hedges_g" else "d_z"
-    return f"{name} = {_num(value, 2)}" if value is not None else f"{name} n/a"
+    return f"{name} = {format_effect(value)}" if value is not None else f"{name} n/a"
 
 
 def _sentence(
@@ -137,7 +144,7 @@ def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
         out += ["", "Comparisons with the baseline"]
         rows = [
             [c.metric, c.method, _pct(c.rel_diff), _ci(c.rel_diff_ci, pct=True), c.test,
-             format_p(c.p), format_p(c.p_holm), format_p(c.rank_p), _num(c.effect_size, 2),
+             format_p(c.p), format_p(c.p_holm), format_p(c.rank_p), format_effect(c.effect_size),
              c.verdict, "" if c.runs_needed is None else str(c.runs_needed)]
             for c in s.comparisons
         ]  # fmt: skip
@@ -155,7 +162,7 @@ def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
         rows = [
             [a.metric, a.variant, ", ".join(a.removes), _num(a.contribution),
              _ci(a.contribution_ci), _pct(a.rel_contribution), format_p(a.p_holm),
-             _num(a.effect_size, 2), a.verdict]
+             format_effect(a.effect_size), a.verdict]
             for a in s.ablations
         ]  # fmt: skip
         out += _table(
