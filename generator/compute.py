@@ -7,8 +7,6 @@ never does.
 
 from __future__ import annotations
 
-import weakref
-
 from . import stats
 from .model import KnowledgeBase
 from .schema import Benchmark, Decision, Prediction
@@ -32,19 +30,21 @@ def benchmark_input(record_id: str, b: Benchmark) -> stats.Benchmark:
     )
 
 
-#: (id of the record object, record id) → its statistics. A build asks for the same
-#: benchmark's statistics several times (its page, the kind index, records.json, macros) and
-#: each analysis runs dozens of scipy calls; entries leave with their record object.
-_BENCHMARK_STATS: dict[tuple[int, str], stats.BenchmarkStats] = {}
+#: (record id, the record's fields as JSON) → its statistics. A build asks for the same
+#: benchmark's statistics several times (its page, the kind index, records.json, macros), and
+#: `assay serve` rebuilds every page on each edit; each analysis runs dozens of scipy calls.
+_BENCHMARK_STATS: dict[tuple[str, str], stats.BenchmarkStats] = {}
+_BENCHMARK_STATS_MAX = 20_000
 
 
 def benchmark_stats(record_id: str, b: Benchmark) -> stats.BenchmarkStats:
-    key = (id(b), record_id)
+    key = (record_id, b.model_dump_json())
     cached = _BENCHMARK_STATS.get(key)
     if cached is None:
+        if len(_BENCHMARK_STATS) >= _BENCHMARK_STATS_MAX:
+            _BENCHMARK_STATS.clear()
         cached = stats.analyse_benchmark(benchmark_input(record_id, b))
         _BENCHMARK_STATS[key] = cached
-        weakref.finalize(b, _BENCHMARK_STATS.pop, key, None)
     return cached
 
 

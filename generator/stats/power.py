@@ -12,6 +12,7 @@ effect worth detecting, so results agree with R's default to the digits it print
 
 from __future__ import annotations
 
+import functools
 import math
 
 from scipy import stats
@@ -25,6 +26,14 @@ TARGET_POWER = 0.8
 _HUGE_NCP = 40.0
 
 
+@functools.lru_cache(maxsize=4096)
+def _t_critical(alpha: float, df: float) -> float:
+    """Two-sided critical value of t. The bisection of `runs_needed` visits the same degrees
+    of freedom for every comparison (its first midpoints do not depend on the data)."""
+    with quiet():
+        return float(stats.t.ppf(1.0 - alpha / 2.0, df))
+
+
 def t_test_power(n: float, delta: float, sd: float, alpha: float, paired: bool) -> float:
     """Two-sided power of a t-test with `n` runs per group (n may be fractional)."""
     if paired:
@@ -34,8 +43,8 @@ def t_test_power(n: float, delta: float, sd: float, alpha: float, paired: bool) 
         df = 2.0 * n - 2.0
         ncp = delta / (sd * math.sqrt(2.0 / n))
     ncp = abs(ncp)  # two-sided power is symmetric in the sign of the effect
+    q = _t_critical(alpha, df)
     with quiet():
-        q = stats.t.ppf(1.0 - alpha / 2.0, df)
         upper = finite(stats.nct.sf(q, df, ncp))
         lower = finite(stats.nct.cdf(-q, df, ncp))
     if upper is None:

@@ -1,0 +1,434 @@
+"""Performance figures of Assay against its budgets (docs/performance.md).
+
+    python benchmarks/run.py [--sizes 250,1250,10000] [--repeats 3] [--max-build 1250]
+                             [--serve-size 1250] [--workdir DIR]
+
+For each size N a synthetic knowledge base is generated (benchmarks/make_kb.py) and measured:
+
+* ``assay check --root R --format json`` against a FLOOR measured in the same run: a bare
+  Python process that reads every record and parses its front matter with libyaml;
+* ``assay build`` (cold: empty chart cache; warm: median of the repeats) against a bare
+  ``mkdocs build`` of the same files (Material + search, a nav of just the home page);
+* peak memory (ru_maxrss) of each child, reported by the child itself;
+* the size of the search index, and the charts rendered on a rebuild with no change;
+* at --serve-size: how long ``assay serve`` takes to show an edited record's new title.
+
+Every figure is a median of --repeats runs and is reported with a ratio against its
+reference or budget; the machine's load shifts absolute times, ratios much less. Builds
+above --max-build records are skipped (and said so): ``check`` is always measured.
+
+Each child runs through this file's --child mode, which runs the command in-process and
+writes its own peak RSS (and, after a build, the plugin's chart counters) to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FLOOR_CODE = r"""
+import os, sys, yaml
+content = os.path.join(sys.argv[1], "content")
+n = 0
+for folder in ("papers", "decisions", "benchmarks", "predictions", "runbooks", "postmortems"):
+    base = os.path.join(content, folder)
+    for name in sorted(os.listdir(base)):
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(base, name), encoding="utf-8") as f:
+            text = f.read()
+        end = text.index("\n---\n", 3)
+        yaml.load(text[4:end], Loader=yaml.CSafeLoader)
+        n += 1
+print(n)
+"""
+
+BARE_MKDOCS = """\
+# A bare Material build of the same files, for comparison with `assay build`.
+site_name: bare
+docs_dir: content
+theme:
+  name: material
+  font: false
+  features: [navigation.sections, navigation.indexes, navigation.top, search.highlight,
+             content.code.copy]
+  palette: {primary: indigo}
+plugins: [search]
+nav:
+  - Home: index.md
+markdown_extensions: [tables, admonition, def_list, footnotes, {toc: {permalink: true}}]
+validation:
+  nav: {omitted_files: ignore}
+"""
+
+BUDGETS = {
+    "check_ratio": 2.0,  # check / floor at 10,000 records
+    "check_rss_mb": 500.0,  # check at 10,000 records
+    "linear": 1.25,  # build per-record time at 1,250 / at 250
+    "build_ratio": 1.5,  # assay build / bare Material build
+    "rebuild_charts": 0,
+    "serve_s": 1.0,  # about a second
+}
+
+
+# -- the child wrapper ------------------------------------------------------------------
+def child(out: str, argv: list[str]) -> None:
+    """Run `argv` in this process (a console script path, `-c CODE`), then write peak RSS."""
+    import resource
+    import runpy
+
+    code = 0
+    try:
+        if argv[0] == "-c":
+            sys.argv = ["-c", *argv[2:]]
+            exec(compile(argv[1], "<floor>", "exec"), {"__name__": "__main__"})
+        else:
+            sys.argv = argv
+            runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        extra: dict[str, object] = {}
+        plugin = sys.modules.get("generator.mkdocs_plugin")
+        if plugin is not None:
+            extra["charts"] = dict(getattr(plugin, "LAST_CHART_STATS", {}))
+        rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        Path(out).write_text(json.dumps({"rss_mb": rss_kb / 1024, "code": code, **extra}))
+    sys.exit(code)
+
+
+def run_child(argv: list[str], cwd: Path | None = None) -> tuple[float, dict, str]:
+    """(wall seconds, child's report, stdout) of one wrapped child process."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        report = Path(f.name)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(report), "--", *argv]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    try:
+        data = json.loads(report.read_text())
+    finally:
+        report.unlink(missing_ok=True)
+    if proc.returncode not in (0,) or data.get("code"):
+        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return wall, data, proc.stdout
+
+
+def script(name: str) -> str:
+    path = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(path).exists():
+        raise SystemExit(f"cannot find the '{name}' command next to {sys.executable}")
+    return path
+
+
+# -- measurements -----------------------------------------------------------------------
+def median_of(repeats: int, fn) -> tuple[float, list[dict]]:
+    walls, reports = [], []
+    for _ in range(repeats):
+        wall, data, _ = fn()
+        walls.append(wall)
+        reports.append(data)
+    return statistics.median(walls), reports
+
+
+def measure_check(root: Path, repeats: int) -> dict:
+    assay = script("assay")
+    # Verify first: the synthetic knowledge base must be valid.
+    _, _, out = run_child([assay, "check", "--root", str(root), "--format", "json"])
+    result = json.loads(out)
+    if result["errors"]:
+        raise SystemExit(f"{root}: the synthetic knowledge base has errors: {result['errors'][:3]}")
+    floor, floor_r = median_of(repeats, lambda: run_child(["-c", FLOOR_CODE, str(root)]))
+    check, check_r = median_of(
+        repeats, lambda: run_child([assay, "check", "--root", str(root), "--format", "json"])
+    )
+    return {
+        "records": result["records"],
+        "warnings": len(result["warnings"]),
+        "floor_s": floor,
+        "check_s": check,
+        "check_ratio": check / floor,
+        "floor_rss_mb": max(r["rss_mb"] for r in floor_r),
+        "check_rss_mb": max(r["rss_mb"] for r in check_r),
+    }
+
+
+def measure_build(root: Path, repeats: int) -> dict:
+    assay, mkdocs = script("assay"), script("mkdocs")
+    site = root / "site"
+    shutil.rmtree(root / ".assay-cache", ignore_errors=True)
+    cold, cold_r, _ = run_child([assay, "build", "--root", str(root), "--site-dir", str(site)])
+    warm, warm_r = median_of(
+        repeats,
+        lambda: run_child([assay, "build", "--root", str(root), "--site-dir", str(site)]),
+    )
+    (root / "bare-mkdocs.yml").write_text(BARE_MKDOCS, encoding="utf-8")
+    bare_site = root / "bare-site"
+    bare, bare_r = median_of(
+        repeats,
+        lambda: run_child(
+            [mkdocs, "build", "-q", "-f", str(root / "bare-mkdocs.yml"), "-d", str(bare_site)],
+            cwd=root,
+        ),
+    )
+    n = sum(1 for _ in (root / "content").glob("*/*.md")) - sum(
+        1 for _ in (root / "content").glob("guide/*.md")
+    )
+    return {
+        "cold_s": cold,
+        "warm_s": warm,
+        "bare_s": bare,
+        "per_record_ms": warm / n * 1000,
+        "build_ratio": warm / bare,
+        "cold_charts": cold_r.get("charts", {}),
+        "rebuild_charts": min(r.get("charts", {}).get("rendered", -1) for r in warm_r),
+        "build_rss_mb": max(r["rss_mb"] for r in warm_r),
+        "bare_rss_mb": max(r["rss_mb"] for r in bare_r),
+        "index_kb": (site / "search/search_index.json").stat().st_size / 1024,
+        "bare_index_kb": (bare_site / "search/search_index.json").stat().st_size / 1024,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def measure_serve(root: Path, repeats: int, timeout: float = 900.0) -> dict:
+    """Seconds from saving an edited record's title to the served page showing it."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [script("assay"), "serve", "--root", str(root), "-a", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    record = sorted((root / "content/papers").glob("*.md"))[
+        len(list((root / "content/papers").glob("*.md"))) // 2
+    ]
+    url = f"{base}/papers/{record.stem}/"
+    original = record.read_text(encoding="utf-8")
+    times: list[float] = []
+    try:
+        t0 = time.perf_counter()
+        while _get(url) is None:
+            if proc.poll() is not None or time.perf_counter() - t0 > timeout:
+                raise RuntimeError("assay serve did not come up")
+            time.sleep(0.2)
+        startup = time.perf_counter() - t0
+        for i in range(repeats):
+            marker = f"Edited title {i} {time.time_ns()}"
+            record.write_text(
+                re.sub(r"^title: .*$", f'title: "{marker}"', original, count=1, flags=re.M),
+                encoding="utf-8",
+            )
+            t0 = time.perf_counter()
+            while True:
+                page = _get(url)
+                if page and marker in page:
+                    break
+                if time.perf_counter() - t0 > timeout:
+                    raise RuntimeError("the edit never appeared")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - t0)
+            time.sleep(1.0)  # let the server settle before the next edit
+    finally:
+        record.write_text(original, encoding="utf-8")
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {"serve_startup_s": startup, "serve_s": statistics.median(times), "serve_all": times}
+
+
+# -- report -----------------------------------------------------------------------------
+def verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="250,1250,10000")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--max-build", type=int, default=1250, help="skip builds above this size")
+    ap.add_argument("--serve-size", type=int, default=1250, help="0 to skip the serve test")
+    ap.add_argument("--serve-repeats", type=int, default=3)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    sys.path.insert(0, str(HERE))
+    from make_kb import make_kb
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="assay-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}"
+    )
+    print(f"workdir: {work}; repeats: {args.repeats}; times are medians\n")
+    figures: dict[int, dict] = {}
+    for n in sizes:
+        root = work / f"kb-{n}"
+        make_kb(root, n, args.seed)
+        f: dict = {}
+        f.update(measure_check(root, args.repeats))
+        print(
+            f"N={n:>6}: check {f['check_s']:.2f}s, floor {f['floor_s']:.2f}s "
+            f"(x{f['check_ratio']:.2f}); check RSS {f['check_rss_mb']:.0f} MB",
+            flush=True,
+        )
+        if n <= args.max_build:
+            f.update(measure_build(root, args.repeats))
+            print(
+                f"          build cold {f['cold_s']:.1f}s, warm {f['warm_s']:.1f}s "
+                f"({f['per_record_ms']:.1f} ms/record), bare mkdocs {f['bare_s']:.1f}s "
+                f"(x{f['build_ratio']:.2f}); RSS {f['build_rss_mb']:.0f} MB; index "
+                f"{f['index_kb']:.0f} KB (bare {f['bare_index_kb']:.0f} KB); charts on "
+                f"rebuild {f['rebuild_charts']}",
+                flush=True,
+            )
+        else:
+            print(f"          build skipped (N > --max-build {args.max_build})", flush=True)
+        if n == args.serve_size:
+            f.update(measure_serve(root, args.serve_repeats))
+            print(
+                f"          serve: up after {f['serve_startup_s']:.1f}s; edit shown after "
+                f"{f['serve_s']:.2f}s (runs: {', '.join(f'{t:.2f}' for t in f['serve_all'])})",
+                flush=True,
+            )
+        figures[n] = f
+
+    rows: list[tuple[str, str, str, str]] = []
+    for n, f in figures.items():
+        big = n >= 10_000
+        rows.append(
+            (
+                f"check / floor @ {n}",
+                f"{f['check_s']:.2f}s / {f['floor_s']:.2f}s = x{f['check_ratio']:.2f}",
+                f"<= x{BUDGETS['check_ratio']}" + ("" if big else " (at 10k)"),
+                verdict(f["check_ratio"] <= BUDGETS["check_ratio"] if big else None),
+            )
+        )
+        rows.append(
+            (
+                f"check peak RSS @ {n}",
+                f"{f['check_rss_mb']:.0f} MB (floor {f['floor_rss_mb']:.0f} MB)",
+                f"< {BUDGETS['check_rss_mb']:.0f} MB" + ("" if big else " (at 10k)"),
+                verdict(f["check_rss_mb"] < BUDGETS["check_rss_mb"] if big else None),
+            )
+        )
+        if "warm_s" in f:
+            rows.append(
+                (
+                    f"build / bare mkdocs @ {n}",
+                    f"{f['warm_s']:.1f}s / {f['bare_s']:.1f}s = x{f['build_ratio']:.2f}",
+                    f"<= x{BUDGETS['build_ratio']}",
+                    verdict(f["build_ratio"] <= BUDGETS["build_ratio"]),
+                )
+            )
+            rows.append(
+                (
+                    f"build cold / warm @ {n}",
+                    f"{f['cold_s']:.1f}s / {f['warm_s']:.1f}s "
+                    f"({f['cold_charts'].get('rendered', '?')} charts rendered cold)",
+                    "-",
+                    "-",
+                )
+            )
+            rows.append(
+                (
+                    f"build per record @ {n}",
+                    f"{f['per_record_ms']:.1f} ms",
+                    "-",
+                    "-",
+                )
+            )
+            rows.append(
+                (
+                    f"build peak RSS @ {n}",
+                    f"{f['build_rss_mb']:.0f} MB (bare {f['bare_rss_mb']:.0f} MB)",
+                    "-",
+                    "-",
+                )
+            )
+            rows.append(
+                (
+                    f"search index @ {n}",
+                    f"{f['index_kb']:.0f} KB (bare {f['bare_index_kb']:.0f} KB, "
+                    f"x{f['index_kb'] / f['bare_index_kb']:.2f})",
+                    "-",
+                    "-",
+                )
+            )
+            rows.append(
+                (
+                    f"charts rendered on rebuild @ {n}",
+                    str(f["rebuild_charts"]),
+                    "0",
+                    verdict(f["rebuild_charts"] == 0),
+                )
+            )
+        if "serve_s" in f:
+            rows.append(
+                (
+                    f"serve: edit -> page @ {n}",
+                    f"{f['serve_s']:.2f}s (start-up {f['serve_startup_s']:.1f}s)",
+                    f"~{BUDGETS['serve_s']:.0f}s",
+                    verdict(f["serve_s"] <= 2 * BUDGETS["serve_s"]),
+                )
+            )
+    small = [n for n in (250, 1250) if "per_record_ms" in figures.get(n, {})]
+    if len(small) == 2:
+        a, b = (figures[n]["per_record_ms"] for n in small)
+        rows.append(
+            (
+                "build per record 1250 / 250",
+                f"{b:.1f} / {a:.1f} ms = x{b / a:.2f}",
+                f"<= x{BUDGETS['linear']}",
+                verdict(b / a <= BUDGETS["linear"]),
+            )
+        )
+    skipped = [n for n in figures if "warm_s" not in figures[n]]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    head = ("figure", "measured", "budget", "verdict")
+    widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
+    print()
+    for r in (head, tuple("-" * w for w in widths), *rows):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    if skipped:
+        print(f"\nbuilds skipped at N = {', '.join(map(str, skipped))} (raise --max-build)")
+    if args.json:
+        args.json.write_text(json.dumps({str(k): v for k, v in figures.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[4:] if sys.argv[3] == "--" else sys.argv[3:])
+    else:
+        main()
