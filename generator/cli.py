@@ -361,8 +361,9 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
 def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
     """Serve the site locally and rebuild it when a record changes (live reload).
 
-    An edit that makes the knowledge base invalid is reported in the terminal and the
-    last good site stays up.
+    After the first build only the pages an edit affects are rebuilt. An edit that makes
+    the knowledge base invalid is reported in the terminal with file:line:col; pages then
+    wait (MkDocs' behaviour) until the record is fixed.
     """
     from .publish import BuildFailed
     from .publish import serve as serve_site

@@ -18,11 +18,20 @@ from .rules import apply_rules
 from .schema import KINDS
 from .validate import validate_model
 
+#: Entries compiled from exactly these bytes, reused while one process rebuilds the same
+#: knowledge base (`assay serve`): an edit re-parses one file, not a thousand. Entries are
+#: never mutated after compilation, so sharing them is safe.
+_COMPILED: dict[tuple[str, str, bytes], Entry] = {}
+_COMPILED_MAX = 50_000
+
 
 def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> list[Entry]:
     """(kind, path, bytes, io error) → parsed and validated entries."""
     entries: list[Entry] = []
     for kind, path, raw, io_error in files:
+        if raw is not None and (cached := _COMPILED.get((kind, path, raw))) is not None:
+            entries.append(cached)
+            continue
         stem = path.rsplit("/", 1)[-1].removesuffix(".md")
         if raw is None:
             parsed = Parsed(
@@ -36,7 +45,11 @@ def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> l
         if parsed.data is not None:
             record, diags = validate_model(KINDS[kind][1], parsed, path)
             parsed.diagnostics.extend(diags)
-        entries.append(Entry(stem, kind, path, parsed, record))
+        entry = Entry(stem, kind, path, parsed, record)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[(kind, path, raw)] = entry
+        entries.append(entry)
     return entries
 
 

@@ -41,6 +41,7 @@ class AssayConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is
     as_of = c.Optional(c.Type(str))
     charts = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".assay-cache")
+    root = c.Optional(c.Type(str))  # knowledge base root; default: the folder of mkdocs.yml
 
 
 class AssayValidationError(PluginError):
@@ -63,6 +64,13 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         self.pages: dict[str, str] = {}
         self.generated: set[str] = set()
         self.sink: Any = None
+        self.dirty = False  # `assay serve`: rebuild only what an edit changed
+        self.cache_root = Path(".assay-cache")
+        self.rebuilt: set[str] = set()
+        self.files: Files | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dirty = dirty and command == "serve"
 
     # -- configuration ------------------------------------------------------------------
     @event_priority(-100)  # after mkdocs-macros built its Jinja environment
@@ -71,7 +79,11 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         from .render.charts import ChartSink
         from .render.site import CSS_PATH, SECTION_PAGES, home_page, render_site
 
-        root = Path(config.config_file_path or config.docs_dir).resolve().parent
+        root = (
+            Path(self.config.root).resolve()
+            if self.config.root
+            else Path(config.config_file_path or config.docs_dir).resolve().parent
+        )
         content = Path(config.docs_dir).resolve()
         as_of = date.fromisoformat(self.config.as_of) if self.config.as_of else None
         kb = PRELOADED
@@ -92,6 +104,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
                 else cache_dir / "charts"
             )
         self.sink = ChartSink(cache)
+        self.cache_root = root / cache_dir if not cache_dir.is_absolute() else cache_dir
         self.pages = render_site(kb, self.sink)
         if not (content / "index.md").is_file():
             self.pages["index.md"] = home_page(kb)
@@ -107,6 +120,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         from .render.site import CSS_PATH, stylesheet
 
+        self.files = files
         folders = tuple(f"{folder}/" for folder, _ in KINDS.values())
         for f in list(files):
             if f.src_uri in self.generated or (
@@ -114,7 +128,14 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             ):
                 files.remove(f)
         for src, markdown in sorted(self.pages.items()):
-            files.append(File.generated(config, src, content=markdown))
+            if self.dirty:
+                from .incremental import write_if_changed
+
+                path = self.cache_root / "pages" / src
+                write_if_changed(path, markdown)
+                files.append(File.generated(config, src, abs_src_path=str(path)))
+            else:
+                files.append(File.generated(config, src, content=markdown))
         files.append(File.generated(config, CSS_PATH, content=stylesheet()))
         return files
 
@@ -131,13 +152,17 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         from .sanitize import sanitize
 
+        self.rebuilt.add(page.url)
         if page.file.src_uri in self.generated:
             html = sanitize(html)
         return self.sink.substitute(html) if self.sink else html
 
+    @event_priority(-100)  # after Material's search wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         from .render.site import records_json
 
+        if self.dirty:
+            self._merge_search_index(config)
         if self.kb is not None:
             out = Path(config.site_dir) / "records.json"
             out.write_text(records_json(self.kb), encoding="utf-8")
@@ -151,6 +176,21 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
                     self.sink.cache.rendered,
                     self.sink.cache.hits,
                 )
+
+    def _merge_search_index(self, config: MkDocsConfig) -> None:
+        from .incremental import MERGERS, SearchIndexMerger
+
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        search = config.plugins.get("search") or config.plugins.get("material/search")
+        if not index.is_file() or search is None:
+            return
+        merger = MERGERS.setdefault(str(config.docs_dir), SearchIndexMerger())
+        live = {f.url for f in self.files.documentation_pages()} if self.files else set()
+        merger.merge(index, self.rebuilt, live)
+        # Material merges dirty rebuilds itself, correctly only for one page: we do it.
+        if hasattr(search, "search_index_prev"):
+            search.search_index_prev = None
+        self.rebuilt = set()
 
 
 def _navigation(content: Path, sections: dict[str, str]) -> list[Any]:

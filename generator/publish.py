@@ -69,7 +69,9 @@ def config_file(root: Path, workdir: Path) -> Path:
     config["docs_dir"] = str(locate(root))
     # The configuration lives in a temporary folder: anchor the chart cache at the root.
     config["plugins"] = [
-        {"assay": {"cache_dir": str(root / ".assay-cache")}} if p == "assay" else p
+        {"assay": {"cache_dir": str(root / ".assay-cache"), "root": str(root)}}
+        if p == "assay"
+        else p
         for p in DEFAULT_CONFIG["plugins"]  # type: ignore[attr-defined]
     ]
     path = workdir / "mkdocs.yml"
@@ -157,6 +159,12 @@ def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
         logging.getLogger("mkdocs").addHandler(logging.StreamHandler())
     with tempfile.TemporaryDirectory(prefix="assay-config-") as work:
         cfg_path = config_file(root.resolve(), Path(work))
+        # Dirty mode: after the first build only what an edit changed is rebuilt
+        # (generator/incremental.py makes that correct for generated pages and search).
         mkdocs_serve(
-            str(cfg_path), dev_addr=dev_addr, open_in_browser=open_browser, livereload=True
+            str(cfg_path),
+            dev_addr=dev_addr,
+            open_in_browser=open_browser,
+            livereload=True,
+            build_type="dirty",
         )
