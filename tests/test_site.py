@@ -17,7 +17,9 @@ from generator import mkdocs_plugin
 from generator.cli import main
 
 AS_OF = "2026-11-25"
-JINJA = "{{ cycler.__init__.__globals__.os.getcwd() }}"
+# Executed, this would create the folder MARKER: the tests assert that it never exists.
+MARKER = "/tmp/assay-jinja-payload-ran"
+JINJA = f"{{{{ cycler.__init__.__globals__.os.makedirs('{MARKER}') }}}}"
 HOSTILE_BODY = f"""
 Jinja payload: {JINJA} and {{% for x in range(3) %}}loop{{% endfor %}}
 
@@ -71,21 +73,22 @@ def test_hostile_record_cannot_run_code_or_inject_markup(
     kb: Path, tmp_path: Path, render_by_default: bool
 ) -> None:
     _hostile(kb, render_by_default)
+    shutil.rmtree(MARKER, ignore_errors=True)
     code, out = build(kb, tmp_path / "site")
     assert code == 0, out
     page = (tmp_path / "site/papers/lora/index.html").read_text()
     article = page[page.index("<article") : page.index("</article>")]
-    cwd = os.getcwd()
+    shutil.rmtree(MARKER, ignore_errors=True)
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "position:fixed"):
         assert bad not in article.lower(), bad
-    assert cwd not in page
     # Shown literally (Markdown still reads __init__ as bold, as in any Markdown text).
-    assert "{{ cycler." in article and "os.getcwd() }}" in article
+    assert "{{ cycler." in article and "os.makedirs(" in article
     assert "{% for x in range(3) %}loop{% endfor %}" in article
     home = (tmp_path / "site/index.html").read_text()
     assert "Papers: 2." in home  # maintainer pages still get Assay's macros ...
     escape = (tmp_path / "site/guide/escape/index.html").read_text()
-    assert cwd not in escape and "SecurityError" in escape  # ... in a sandbox
+    assert "SecurityError" in escape  # ... in a sandbox
+    assert not os.path.exists(MARKER)  # no payload ran, in records or maintainer pages
 
 
 def test_record_cannot_switch_macros_on(kb: Path, tmp_path: Path) -> None:
