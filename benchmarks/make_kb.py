@@ -19,8 +19,11 @@ import argparse
 import json
 import random
 import shutil
+import typing
 from datetime import date, timedelta
 from pathlib import Path
+
+from generator.schema.paper import RedFlagKind
 
 SHARES = {
     "paper": 0.30,
@@ -155,15 +158,7 @@ TAGS = [
 PEOPLE = ("marco", "priya", "lena", "sam", "ana", "tomas", "yuki", "omar", "ines", "kofi")
 AREAS = ("inference", "training", "retrieval", "data", "serving", "evaluation")
 VENUES = ("NeurIPS", "ICML", "ICLR", "ACL", "EMNLP", "MLSys", "SIGIR", "arXiv")
-FLAGS = (
-    "weak-baselines",
-    "cherry-picked",
-    "new-metric",
-    "toy-datasets",
-    "missing-ablations",
-    "reproducibility",
-    "compute-advantage",
-)
+FLAGS = typing.get_args(RedFlagKind)  # the schema's own list
 PATTERNS = (
     "benchmark-production-gap",
     "scale-surprise",

@@ -212,45 +212,22 @@ def test_user_mkdocs_yml_without_plugin_is_refused(kb: Path, tmp_path: Path) -> 
     assert code == 1 and "add '- assay'" in out
 
 
+def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
 def test_plain_mkdocs_build_uses_the_plugin(kb: Path, tmp_path: Path) -> None:
     (kb / "mkdocs.yml").write_text(
         "site_name: plain\ndocs_dir: content\ntheme: {name: material, font: false}\n"
         f"plugins:\n  - search\n  - assay:\n      as_of: '{AS_OF}'\n"
     )
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "-q",
-            "-f",
-            str(kb / "mkdocs.yml"),
-            "-d",
-            str(tmp_path / "site"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    ok = _mkdocs_build(kb / "mkdocs.yml", tmp_path / "site")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "site/radar/index.html").is_file()
     adopt = kb / "content/decisions/flash-attention-adopt.md"
     adopt.write_text(adopt.read_text().replace("status: ADOPT", "status: adopt"))
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "-q",
-            "-f",
-            str(kb / "mkdocs.yml"),
-            "-d",
-            str(tmp_path / "bad"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    bad = _mkdocs_build(kb / "mkdocs.yml", tmp_path / "bad")
     assert bad.returncode != 0
     assert "E-SCHEMA" in bad.stderr and "flash-attention-adopt.md:6:9" in bad.stderr
     assert not (tmp_path / "bad" / "index.html").exists()
