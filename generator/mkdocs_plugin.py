@@ -5,7 +5,7 @@
                but never every record, and put mkdocs-macros in a sandbox;
 * on_files   — replace record sources with their rendered pages, add generated pages;
 * on_page_markdown — forbid macro rendering on every generated page (records are untrusted);
-* on_page_content  — sanitize generated pages' HTML, then insert chart SVG;
+* on_page_content  — sanitize generated pages' HTML; on_post_page inserts chart SVG;
 * on_post_build    — write records.json.
 """
 
@@ -155,7 +155,12 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         self.rebuilt.add(page.url)
         if page.file.src_uri in self.generated:
             html = sanitize(html)
-        return self.sink.substitute(html) if self.sink else html
+        # Charts go in after search has indexed the page (on_post_page): SVG text is noise
+        # in the index and made indexing several times slower.
+        return self.sink.defer(html) if self.sink else html
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return self.sink.insert(output) if self.sink else output
 
     @event_priority(-100)  # after Material's search wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

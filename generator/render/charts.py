@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 PLACEHOLDER = re.compile(r"<p>ASSAY-CHART-([0-9a-f]{24})</p>")
+DEFERRED = re.compile(r"<!--assay-chart:([0-9a-f]{24})-->")
 
 
 class ChartSink:
@@ -64,11 +65,15 @@ class ChartSink:
         args = list(moves)
         return self._add("ring history", lambda: ring_history_chart(args), args)
 
-    def substitute(self, html: str) -> str:
-        """Replace placeholder paragraphs with their SVG figures."""
+    def defer(self, html: str) -> str:
+        """Turn placeholder paragraphs into HTML comments, which search indexing skips."""
+        return PLACEHOLDER.sub(lambda m: f"<!--assay-chart:{m.group(1)}-->", html)
+
+    def insert(self, html: str) -> str:
+        """Replace deferred placeholders in a finished page with their SVG figures."""
 
         def repl(m: re.Match[str]) -> str:
             svg = self.svgs.get(m.group(1))
             return f'<figure class="assay-chart">{svg}</figure>' if svg else ""
 
-        return PLACEHOLDER.sub(repl, html)
+        return DEFERRED.sub(repl, html)
