@@ -13,8 +13,12 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
-#: Where the guide explains each code; shown after messages so a reader can learn the why.
+#: Where the guide explains each code (a heading per code, so `#e-trial-incomplete` works).
 GUIDE_RULES_PAGE = "guide/rules.md"
+
+
+def guide_link(code: str) -> str:
+    return f"{GUIDE_RULES_PAGE}#{code.lower()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,10 @@ def format_text(diags: Sequence[Diagnostic], records: int) -> str:
         f"{d.path}:{d.line}:{d.col}: {d.severity}[{d.code}] {d.field or '-'}: {d.message}"
         for d in diags
     ]
+    if diags:
+        lines.append(
+            f"each code is explained in {GUIDE_RULES_PAGE}, e.g. {guide_link(diags[0].code)}"
+        )
     lines.append(summary_line(diags, records))
     return "\n".join(lines) + "\n"
 
@@ -89,7 +97,8 @@ def format_github(diags: Sequence[Diagnostic], records: int) -> str:
             f"file={_escape_property(d.path)},line={d.line},col={d.col},"
             f"title={_escape_property(title)}"
         )
-        lines.append(f"::{d.severity} {props}::{_escape_data(d.message)}")
+        message = f"{d.message}\n\nWhy this rule: {guide_link(d.code)}"
+        lines.append(f"::{d.severity} {props}::{_escape_data(message)}")
     lines.append(summary_line(diags, records))
     return "\n".join(lines) + "\n"
 

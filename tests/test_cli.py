@@ -43,7 +43,8 @@ def test_check_text_reports_file_line_col(kb: Path) -> None:
     _break(kb)
     code, out = run("check", "--root", str(kb), "--as-of", "2026-11-25")
     assert code == 1
-    first, summary = out.strip().split("\n")
+    first, hint, summary = out.strip().split("\n")
+    assert hint == "each code is explained in guide/rules.md, e.g. guide/rules.md#e-schema"
     assert first.startswith(
         "content/decisions/flash-attention-adopt.md:6:9: error[E-SCHEMA] status: "
     )
@@ -58,6 +59,7 @@ def test_check_github_format(kb: Path) -> None:
     assert out.startswith(
         "::error file=content/decisions/flash-attention-adopt.md,line=6,col=9,title=E-SCHEMA status::"
     )
+    assert "%0A%0AWhy this rule: guide/rules.md#e-schema" in out.split("\n")[0]
 
 
 def test_check_json_format(kb: Path) -> None:
