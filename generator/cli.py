@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -244,10 +245,7 @@ def due(root: Path, as_of: Any, fmt: str) -> None:
     if fmt == "json":
         payload = {
             "as_of": kb.as_of.isoformat(),
-            "groups": {
-                code: [d.__dict__ if hasattr(d, "__dict__") else _diag(d) for d in ds]
-                for code, ds in sorted(groups.items())
-            },
+            "groups": {code: [asdict(d) for d in ds] for code, ds in sorted(groups.items())},
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
@@ -257,12 +255,6 @@ def due(root: Path, as_of: Any, fmt: str) -> None:
         click.echo(f"{code} ({len(ds)})")
         for d in ds:
             click.echo(f"  {d.path}:{d.line}: {d.message}")
-
-
-def _diag(d: Diagnostic) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(d)
 
 
 @main.command()
