@@ -97,6 +97,7 @@ def build(
     with tempfile.TemporaryDirectory(prefix="assay-config-") as work:
         cfg_path = config_file(root, Path(work))
         target = (site_dir or _configured_site_dir(root)).resolve()
+        _check_target(target, root, kb.content_dir.resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
@@ -120,6 +121,31 @@ def build(
             raise
         _replace(staging, target)
     return target, kb
+
+
+#: Files that mark a folder as a site MkDocs built: only such a folder is ever replaced.
+_SITE_MARKERS = ("index.html", "404.html", "sitemap.xml", "search/search_index.json")
+
+
+def _check_target(target: Path, root: Path, content: Path) -> None:
+    """Refuse a site folder whose replacement could lose a user's files."""
+    if target.exists() and not target.is_dir():
+        raise BuildFailed(f"{target} is a file, not a folder: choose another --site-dir")
+    if (
+        target in (root, content)
+        or content.is_relative_to(target)
+        or target.is_relative_to(content)
+    ):
+        raise BuildFailed(
+            f"{target} overlaps the knowledge base ({content}): the site folder must be "
+            "outside the content folder and must not contain it"
+        )
+    is_site = any((target / marker).exists() for marker in _SITE_MARKERS)
+    if target.is_dir() and any(target.iterdir()) and not is_site:
+        raise BuildFailed(
+            f"{target} is not empty and does not look like a built site: refusing to "
+            "replace it; choose an empty or new --site-dir"
+        )
 
 
 def _configured_site_dir(root: Path) -> Path:

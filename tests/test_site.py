@@ -231,3 +231,22 @@ def test_plain_mkdocs_build_uses_the_plugin(kb: Path, tmp_path: Path) -> None:
     assert bad.returncode != 0
     assert "E-SCHEMA" in bad.stderr and "flash-attention-adopt.md:6:9" in bad.stderr
     assert not (tmp_path / "bad" / "index.html").exists()
+
+
+def test_site_dir_that_could_lose_files_is_refused(kb: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me too")
+    for target, why in (
+        (kb, "overlaps"),
+        (kb / "content" / "out", "overlaps"),
+        (precious, "does not look like a built site"),
+        (a_file, "is a file"),
+    ):
+        code, out = build(kb, target)
+        assert code == 1 and why in out, (target, out)
+    assert (precious / "notes.txt").read_text() == "keep me"
+    assert a_file.read_text() == "keep me too"
+    assert (kb / "content/papers/lora.md").is_file()
