@@ -178,7 +178,12 @@ def _quiet_mkdocs() -> None:
 
 
 def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
+    """Run MkDocs' live-reloading server. Raises BuildFailed for a first build that fails,
+    an address in use or a bad address."""
+    import errno
+
     from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.exceptions import MkDocsException
 
     logging.getLogger("mkdocs").setLevel(logging.INFO)
     if not logging.getLogger("mkdocs").handlers:
@@ -187,10 +192,19 @@ def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
         cfg_path = config_file(root.resolve(), Path(work))
         # Dirty mode: after the first build only what an edit changed is rebuilt
         # (generator/incremental.py makes that correct for generated pages and search).
-        mkdocs_serve(
-            str(cfg_path),
-            dev_addr=dev_addr,
-            open_in_browser=open_browser,
-            livereload=True,
-            build_type="dirty",
-        )
+        try:
+            mkdocs_serve(
+                str(cfg_path),
+                dev_addr=dev_addr,
+                open_in_browser=open_browser,
+                livereload=True,
+                build_type="dirty",
+            )
+        except MkDocsException as exc:
+            raise BuildFailed(str(exc), getattr(exc, "kb", None)) from exc
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BuildFailed(
+                    f"{dev_addr or '127.0.0.1:8000'} is already in use: pick another with -a IP:PORT"
+                ) from exc
+            raise
