@@ -7,6 +7,7 @@ Altair and SciPy are imported inside the functions, never at module import.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -227,10 +228,17 @@ def radar_chart(entries: Sequence[tuple[str, str, str]]) -> LayerChart:
 
     rows = sorted((_ring(ring), area, tech) for tech, area, ring in entries)
     areas = sorted({area for _, area, _ in rows}) or ["(no techniques yet)"]
-    names: dict[tuple[str, str], list[str]] = {}
+    techs: dict[tuple[str, str], list[str]] = {}
     for ring, area, tech in sorted(rows, key=lambda r: r[2].lower()):
-        names.setdefault((area, ring), []).append(tech)
+        techs.setdefault((area, ring), []).append(tech)
+    names: dict[tuple[str, str], list[str]] = {}
+    for cell, cell_techs in techs.items():
+        bullet = "• " if len(cell_techs) > 1 else ""  # tell wrapped names apart
+        for tech in cell_techs:
+            # Long names wrap onto more lines instead of being cut off at the cell's edge.
+            names.setdefault(cell, []).extend(textwrap.wrap(bullet + tech, 26) or [tech])
     per_cell = max((len(v) for v in names.values()), default=1)
+    cell_height = max(2, per_cell) * 14 + 14
     labels = [
         {"area": area, "ring": ring, "names": "\n".join(ts)}
         for (area, ring), ts in sorted(names.items())
@@ -267,7 +275,15 @@ def radar_chart(entries: Sequence[tuple[str, str, str]]) -> LayerChart:
         layers.append(
             alt.Chart(alt.Data(values=labels))
             .mark_text(
-                fontSize=11, lineHeight=14, lineBreak="\n", limit=col_width - 12, color="#222"
+                fontSize=11,
+                lineHeight=14,
+                lineBreak="\n",
+                limit=col_width - 12,
+                color="#222",
+                # Multi-line labels grow downwards from their anchor: anchor them at the top
+                # of the cell so the longest list still fits inside it.
+                baseline="top",
+                dy=-cell_height / 2 + 7,
             )
             .encode(x=x, y=y, text="names:N")
         )
@@ -287,7 +303,7 @@ def radar_chart(entries: Sequence[tuple[str, str, str]]) -> LayerChart:
             title=_title("Technique radar", "rows: ring (ADOPT at the top) · columns: area"),
             description=description,
             width=col_width * len(areas),
-            height=len(RINGS) * (max(2, per_cell) * 14 + 14),
+            height=len(RINGS) * cell_height,
         )
     )
     return chart
@@ -326,7 +342,7 @@ def calibration_chart(bins: Sequence[Mapping[str, Any] | CalibrationBinInput]) -
             f"{_fmt(forecast)}, observed {_fmt(observed)} ({k} of {n}; 95% CI {_fmt(lo)} to {_fmt(hi)})"
         )
 
-    unit = alt.Scale(domain=[0, 1], nice=False, zero=True)
+    unit = alt.Scale(domain=[0, 1], nice=False, zero=True, padding=8)  # room for points at 0 and 1
     x = alt.X("forecast:Q", title="forecast probability", scale=unit)
     y = alt.Y("observed:Q", title="observed frequency", scale=unit)
     diagonal = (
