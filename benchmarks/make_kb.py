@@ -23,6 +23,7 @@ import typing
 from datetime import date, timedelta
 from pathlib import Path
 
+from generator.schema import KINDS
 from generator.schema.paper import RedFlagKind
 
 SHARES = {
@@ -33,14 +34,7 @@ SHARES = {
     "runbook": 0.08,
     "postmortem": 0.07,
 }
-FOLDERS = {
-    "paper": "papers",
-    "decision": "decisions",
-    "benchmark": "benchmarks",
-    "prediction": "predictions",
-    "runbook": "runbooks",
-    "postmortem": "postmortems",
-}
+FOLDERS = {kind: folder for kind, (folder, _) in KINDS.items()}
 START = date(2023, 1, 2)
 LAST = date(2026, 6, 30)
 

@@ -329,7 +329,7 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
         raise UsageError(str(exc)) from None
     except BuildFailed as exc:
         if exc.kb is not None:
-            diags = [d.as_error() for d in exc.kb.diagnostics] if strict else exc.kb.errors
+            diags = exc.kb.blocking(strict)
             click.echo(FORMATTERS["text"](diags, len(exc.kb.entries)), nl=False, err=True)
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

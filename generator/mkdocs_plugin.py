@@ -48,7 +48,7 @@ class AssayValidationError(PluginError):
     """Raised by on_config when the knowledge base has errors; carries the diagnostics."""
 
     def __init__(self, kb: KnowledgeBase, strict: bool) -> None:
-        diags = [d.as_error() for d in kb.diagnostics] if strict else kb.errors
+        diags = kb.blocking(strict)
         super().__init__(
             "the knowledge base has errors; nothing was built:\n"
             + format_text(diags, len(kb.entries))
@@ -90,21 +90,16 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         if kb is None or kb.content_dir != content or (as_of and kb.as_of != as_of):
             kb = load_knowledge_base(root, as_of, content=content)
         strict = self.config.strict or bool(config.strict)
-        if kb.errors or (strict and kb.diagnostics):
+        if kb.blocking(strict):
             raise AssayValidationError(kb, strict)
         self.kb = kb
+        self.cache_root = root / self.config.cache_dir  # an absolute cache_dir stays as it is
         cache = None
         if self.config.charts:
             from .charts import ChartCache
 
-            cache_dir = Path(self.config.cache_dir)
-            cache = ChartCache(
-                (root / cache_dir / "charts")
-                if not cache_dir.is_absolute()
-                else cache_dir / "charts"
-            )
+            cache = ChartCache(self.cache_root / "charts")
         self.sink = ChartSink(cache)
-        self.cache_root = root / cache_dir if not cache_dir.is_absolute() else cache_dir
         self.pages = render_site(kb, self.sink)
         if not (content / "index.md").is_file():
             self.pages["index.md"] = home_page(kb)

@@ -71,3 +71,8 @@ class KnowledgeBase:
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
+
+    def blocking(self, strict: bool) -> list[Diagnostic]:
+        """The diagnostics that fail a check or a build, as errors: all of them under
+        --strict (warnings promoted), else the errors."""
+        return [d.as_error() for d in self.diagnostics] if strict else self.errors

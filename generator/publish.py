@@ -91,7 +91,7 @@ def build(
 
     root = root.resolve()
     kb = load_knowledge_base(root, as_of)
-    if kb.errors or (strict and kb.diagnostics):
+    if kb.blocking(strict):
         raise BuildFailed("the knowledge base has errors; nothing was built", kb)
     _quiet_mkdocs()
     with tempfile.TemporaryDirectory(prefix="assay-config-") as work:

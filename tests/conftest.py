@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from generator.schema import FOLDER_KIND
+
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID_ROOT = FIXTURES / "valid"
 AS_OF = date(2026, 11, 25)
-KIND_OF_FOLDER = {
-    "papers": "paper",
-    "decisions": "decision",
-    "benchmarks": "benchmark",
-    "predictions": "prediction",
-    "runbooks": "runbook",
-    "postmortems": "postmortem",
-}
+KIND_OF_FOLDER = FOLDER_KIND  # folder → kind, as the loader reads it
 
 
 def valid_files() -> list[tuple[str, str, bytes | None, str | None]]:

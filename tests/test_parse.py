@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from generator.kb import analyse, compile_entries
 from generator.parse import parse_record
+from generator.schema import KINDS
 
 
 def test_values_stay_as_written() -> None:
@@ -128,16 +129,9 @@ _yaml_values = st.recursive(
 )
 def test_arbitrary_yaml_never_raises(value: object, kind: str) -> None:
     text = yaml.safe_dump(value, allow_unicode=True)
-    folder = {
-        "paper": "papers",
-        "decision": "decisions",
-        "benchmark": "benchmarks",
-        "prediction": "predictions",
-        "runbook": "runbooks",
-        "postmortem": "postmortems",
-    }
     raw = f"---\n{text}---\nbody\n".encode()
-    kb = analyse(compile_entries([(kind, f"content/{folder[kind]}/fuzz.md", raw, None)]), AS_OF)
+    path = f"content/{KINDS[kind][0]}/fuzz.md"
+    kb = analyse(compile_entries([(kind, path, raw, None)]), AS_OF)
     if not isinstance(value, dict) or not value:
         assert kb.errors  # nothing useful in the front matter: at least one error
     for d in kb.diagnostics:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
 
 from ..schema import KINDS
 
@@ -75,10 +74,6 @@ def facts(rows: Iterable[Sequence[str]]) -> str:
 def bullet(items: Iterable[str]) -> str:
     lines = [f"- {one_line(i)}" for i in items]
     return "\n".join(lines) + "\n" if lines else "_None._\n"
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a).days
 
 
 def section(title: str, body: str) -> str:

@@ -14,7 +14,7 @@ from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
 from .charts import ChartSink
 from .markdown import badge, cell, link_to, num, section, table, text
-from .records import RING_CSS
+from .records import RING_CSS, title_of
 
 T = TypeVar("T")
 
@@ -359,14 +359,13 @@ def review_page(kb: KnowledgeBase) -> str:
         f"# Review agenda\n\nWhat the monthly research review goes through, as of {kb.as_of}. "
         "Each item links to its record; the list empties as records are updated.\n\n"
     )
+    by_path = {e.path: e for e in kb.entries}
     by_code: dict[str, list[tuple[str, str]]] = {}
     for d in kb.diagnostics:
-        if d.severity == "warning":
-            entry = next((e for e in kb.entries if e.path == d.path), None)
-            if entry is not None:
-                by_code.setdefault(d.code, []).append(
-                    (link_to(entry.kind, entry.id, _title(entry)), d.message)
-                )
+        if d.severity == "warning" and (entry := by_path.get(d.path)) is not None:
+            by_code.setdefault(d.code, []).append(
+                (link_to(entry.kind, entry.id, title_of(kb, entry.id)), d.message)
+            )
     clear = []
     for code, title, what in REVIEW_SECTIONS:
         items = by_code.get(code, [])
@@ -417,11 +416,6 @@ def review_page(kb: KnowledgeBase) -> str:
             table(["Record", "Detail"], [[lnk, cell(msg)] for lnk, msg in by_code[code]]),
         )
     return out
-
-
-def _title(entry: object) -> str:
-    record = getattr(entry, "record", None)
-    return str(getattr(record, "title", getattr(entry, "id", "")))
 
 
 def tags_page(kb: KnowledgeBase) -> str:

@@ -50,17 +50,18 @@ def _backlinks(e: Entry, kb: KnowledgeBase) -> str:
     if not links:
         return ""
     rows = sorted({(kb.by_id[src].kind, src) for src, _ in links})
-    items = [f"{link_to(kind, src, _title(kb, src))} ({kind})" for kind, src in rows]
+    items = [f"{link_to(kind, src, title_of(kb, src))} ({kind})" for kind, src in rows]
     return section("Referenced by", "\n".join(f"- {i}" for i in items))
 
 
-def _title(kb: KnowledgeBase, rid: str) -> str:
+def title_of(kb: KnowledgeBase, rid: str) -> str:
+    """A record's title, or its id when it is missing or invalid."""
     entry = kb.by_id.get(rid)
     return entry.record.title if entry and entry.record else rid
 
 
 def _refs(kb: KnowledgeBase, kind: str, ids: list[str] | None) -> str:
-    return ", ".join(link_to(kind, i, _title(kb, i)) for i in ids or ()) or "–"
+    return ", ".join(link_to(kind, i, title_of(kb, i)) for i in ids or ()) or "–"
 
 
 def _paper(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
@@ -157,7 +158,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     if superseded_by:
         out += (
             '!!! note "Superseded"\n    This decision was superseded by '
-            + ", ".join(link_to("decision", s, _title(kb, s)) for s in superseded_by)
+            + ", ".join(link_to("decision", s, title_of(kb, s)) for s in superseded_by)
             + ".\n\n"
         )
     out += (
