@@ -252,3 +252,14 @@ def test_site_dir_that_could_lose_files_is_refused(kb: Path, tmp_path: Path) -> 
     assert (precious / "notes.txt").read_text() == "keep me"
     assert a_file.read_text() == "keep me too"
     assert (kb / "content/papers/lora.md").is_file()
+
+
+def test_charts_can_be_switched_off(kb: Path, tmp_path: Path) -> None:
+    (kb / "mkdocs.yml").write_text(
+        "site_name: no charts\ndocs_dir: content\ntheme: {name: material, font: false}\n"
+        "plugins:\n  - search\n  - assay:\n      charts: false\n"
+    )
+    code, out = build(kb, tmp_path / "site")
+    assert code == 0, out
+    page = (tmp_path / "site/benchmarks/fa-latency/index.html").read_text()
+    assert "Chart omitted" in page and "<svg" not in page.split('class="md-content"')[1]
