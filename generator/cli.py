@@ -238,7 +238,7 @@ def stats(
 def due(root: Path, as_of: Any, fmt: str) -> None:
     """Everything that needs attention: expired time-boxes, overdue actions, revisits, …"""
     kb = _load(root, as_of)
-    warnings = [d for d in kb.diagnostics if d.severity == "warning"]
+    warnings = kb.warnings
     groups: dict[str, list[Diagnostic]] = {}
     for d in warnings:
         groups.setdefault(d.code, []).append(d)
@@ -333,7 +333,7 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
             click.echo(FORMATTERS["text"](diags, len(exc.kb.entries)), nl=False, err=True)
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    warnings = [d for d in kb.diagnostics if d.severity == "warning"]
+    warnings = kb.warnings
     click.echo(
         f"built {len(kb.entries)} records into {target}"
         + (f" ({len(warnings)} warnings: see 'assay due')" if warnings else "")

@@ -45,14 +45,17 @@ def assay_macros(
 
     def assay_due() -> str:
         """How many items need attention (the review agenda's size)."""
-        return str(sum(1 for d in kb.diagnostics if d.severity == "warning"))
+        return str(len(kb.warnings))
+
+    def benchmark(benchmark_id: str) -> Benchmark | None:
+        entry = kb.by_id.get(benchmark_id)
+        return entry.record if entry and isinstance(entry.record, Benchmark) else None
 
     def assay_figure(benchmark_id: str, metric: str) -> str:
         """The runs chart of one metric of a benchmark."""
-        entry = kb.by_id.get(benchmark_id)
-        if entry is None or not isinstance(entry.record, Benchmark):
+        b = benchmark(benchmark_id)
+        if b is None:
             return f"_No benchmark '{benchmark_id}'._"
-        b = entry.record
         m = next((m for m in b.metrics if m.name == metric), None)
         if m is None:
             return f"_Benchmark '{benchmark_id}' has no metric '{metric}'._"
@@ -61,10 +64,10 @@ def assay_macros(
 
     def assay_verdicts(benchmark_id: str) -> str:
         """One line per comparison of a benchmark: method, metric, verdict."""
-        entry = kb.by_id.get(benchmark_id)
-        if entry is None or not isinstance(entry.record, Benchmark):
+        b = benchmark(benchmark_id)
+        if b is None:
             return f"_No benchmark '{benchmark_id}'._"
-        s = compute.benchmark_stats(entry.id, entry.record)
+        s = compute.benchmark_stats(benchmark_id, b)
         return table(
             ["Metric", "Method", "Verdict"],
             [[cell(c.metric), cell(c.method), c.verdict] for c in s.comparisons],

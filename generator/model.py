@@ -72,6 +72,11 @@ class KnowledgeBase:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
 
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What needs attention: the items of `assay due` and the review agenda."""
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
     def blocking(self, strict: bool) -> list[Diagnostic]:
         """The diagnostics that fail a check or a build, as errors: all of them under
         --strict (warnings promoted), else the errors."""

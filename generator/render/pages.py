@@ -361,8 +361,8 @@ def review_page(kb: KnowledgeBase) -> str:
     )
     by_path = {e.path: e for e in kb.entries}
     by_code: dict[str, list[tuple[str, str]]] = {}
-    for d in kb.diagnostics:
-        if d.severity == "warning" and (entry := by_path.get(d.path)) is not None:
+    for d in kb.warnings:
+        if (entry := by_path.get(d.path)) is not None:
             by_code.setdefault(d.code, []).append(
                 (link_to(entry.kind, entry.id, title_of(kb, entry.id)), d.message)
             )

@@ -50,7 +50,7 @@ def render_site(kb: KnowledgeBase, charts: ChartSink) -> dict[str, str]:
 def home_page(kb: KnowledgeBase) -> str:
     """The home page of a knowledge base that has no content/index.md of its own."""
     counts = {kind: len(kb.of_kind(kind)) for kind in KINDS}
-    due = sum(1 for d in kb.diagnostics if d.severity == "warning")
+    due = len(kb.warnings)
     lines = [
         f"- [{title}]({src}) " + (f"({counts[k]})" if (k := _KIND_OF_INDEX.get(src)) else "")
         for src, title in SECTION_PAGES.items()
