@@ -8,8 +8,6 @@ once the build succeeded: an interrupted or failed build never leaves a half-wri
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -18,6 +16,7 @@ import yaml
 
 from .load import locate, read_mkdocs_config
 from .model import KnowledgeBase
+from .sitedir import SiteDirError, publishing
 
 #: The configuration of a knowledge base without mkdocs.yml (SPEC §1).
 DEFAULT_CONFIG: dict[str, object] = {
@@ -96,76 +95,31 @@ def build(
     _quiet_mkdocs()
     with tempfile.TemporaryDirectory(prefix="assay-config-") as work:
         cfg_path = config_file(root, Path(work))
-        target = (site_dir or _configured_site_dir(root)).resolve()
-        _check_target(target, root, kb.content_dir.resolve())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+        target = site_dir or _configured_site_dir(root)
         try:
-            cfg = load_config(str(cfg_path), site_dir=str(staging), strict=strict)
-            if as_of is not None:
-                for name, plugin in cfg.plugins.items():
-                    if name == "assay":
-                        plugin.config.as_of = as_of.isoformat()
-            mkdocs_plugin.PRELOADED = kb
-            try:
-                mkdocs_build(cfg)
-            finally:
-                mkdocs_plugin.PRELOADED = None
+            with publishing(target, root=root, content=kb.content_dir.resolve()) as staging:
+                cfg = load_config(str(cfg_path), site_dir=str(staging), strict=strict)
+                if as_of is not None:
+                    for name, plugin in cfg.plugins.items():
+                        if name == "assay":
+                            plugin.config.as_of = as_of.isoformat()
+                mkdocs_plugin.PRELOADED = kb
+                try:
+                    mkdocs_build(cfg)
+                finally:
+                    mkdocs_plugin.PRELOADED = None
+        except SiteDirError as exc:
+            raise BuildFailed(str(exc)) from exc
         except (MkDocsException, OSError) as exc:
-            shutil.rmtree(staging, ignore_errors=True)
             raise BuildFailed(
                 f"the site could not be built: {exc}", getattr(exc, "kb", None)
             ) from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        _replace(staging, target)
-    return target, kb
-
-
-#: Files that mark a folder as a site MkDocs built: only such a folder is ever replaced.
-_SITE_MARKERS = ("index.html", "404.html", "sitemap.xml", "search/search_index.json")
-
-
-def _check_target(target: Path, root: Path, content: Path) -> None:
-    """Refuse a site folder whose replacement could lose a user's files."""
-    if target.exists() and not target.is_dir():
-        raise BuildFailed(f"{target} is a file, not a folder: choose another --site-dir")
-    if (
-        target in (root, content)
-        or content.is_relative_to(target)
-        or target.is_relative_to(content)
-    ):
-        raise BuildFailed(
-            f"{target} overlaps the knowledge base ({content}): the site folder must be "
-            "outside the content folder and must not contain it"
-        )
-    is_site = any((target / marker).exists() for marker in _SITE_MARKERS)
-    if target.is_dir() and any(target.iterdir()) and not is_site:
-        raise BuildFailed(
-            f"{target} is not empty and does not look like a built site: refusing to "
-            "replace it; choose an empty or new --site-dir"
-        )
+    return target.resolve(), kb
 
 
 def _configured_site_dir(root: Path) -> Path:
     site = read_mkdocs_config(root).get("site_dir") or "site"
     return root / str(site)
-
-
-def _replace(staging: Path, target: Path) -> None:
-    """Move the finished site into place; the old one is removed only afterwards."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    staging.rename(target)
-    umask = os.umask(0)
-    os.umask(umask)
-    target.chmod(0o777 & ~umask)  # mkdtemp made it private; give it the usual mode
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _quiet_mkdocs() -> None:

@@ -1,0 +1,1 @@
+"""Engine adapters: MkDocs, ProperDocs and Zensical render a compiled site source."""
