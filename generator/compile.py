@@ -19,9 +19,7 @@ server watching the folder (`assay serve`) rebuilds only what an edit affected.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ from .incremental import write_if_changed
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
 from .render.charts import PLACEHOLDER, ChartSink
-from .render.html import markdown_to_html, passthrough, safe_title
+from .render.html import is_heavy, markdown_to_html, passthrough, plain_text_block, safe_title
 from .schema import KINDS
 
 #: Front matter key that marks a page Assay generated (engine plugins read it).
@@ -63,8 +61,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
         {"toc": {"permalink": True}},
     ],
 }
-#: Top-level folders of the site that Assay generates; maintainer files may not use them.
-RESERVED = {folder for folder, _ in KINDS.values()} | {"radar", "review", "tags", "assets"}
 _RESERVED_FILES = {"records.json", "assets/assay.css"}
 
 
@@ -157,39 +153,7 @@ def navigation(maintainer: list[str], sections: dict[str, str]) -> list[Any]:
     return nav
 
 
-# -- maintainer files ---------------------------------------------------------------------
-def maintainer_files(content: Path, root: Path) -> Iterator[tuple[str, Path]]:
-    """(docs-relative path, file) of every maintainer file: regular files under the content
-    folder outside the record folders, not hidden, and resolving inside the knowledge base.
-
-    A symlink is followed only when its target lies inside the knowledge base; folders are
-    walked without following links, so loops end."""
-    # TODO(fs): swap for load.maintainer_files() once the fs branch lands it.
-    root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(content, followlinks=False):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(content).as_posix()
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".")
-            and not (rel_dir == "." and d in RESERVED)
-            and not (here / d).is_symlink()
-        )
-        for name in sorted(filenames):
-            path = here / name
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if name.startswith(".") or rel in _RESERVED_FILES:
-                continue
-            try:
-                real = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                continue  # dangling link or loop
-            if not real.is_relative_to(root) or not real.is_file():
-                continue
-            yield rel, real
-
-
+# -- maintainer pages ---------------------------------------------------------------------
 _MACRO_META = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 
 
@@ -265,25 +229,37 @@ def compile_site(
     from .render.site import render_site as render_markdown
 
     assert kb.root is not None and kb.content_dir is not None
-    content, root = kb.content_dir, kb.root
+    content = kb.content_dir
     directory_urls = config.get("use_directory_urls", True) is not False
     docs = source_root / "docs"
     files: dict[str, bytes] = {}
 
     titles = {f"{KINDS[e.kind][0]}/{e.id}.md": e.record.title for e in kb.entries if e.record}
+    heavy = {
+        f"{KINDS[e.kind][0]}/{e.id}.md": e.parsed.body.strip()
+        for e in kb.entries
+        if e.record and is_heavy(e.parsed.body)
+    }
     for src, markdown in render_markdown(kb, sink).items():
+        if src in heavy:  # shown as plain text: bounded time whatever the body holds
+            markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
         page = render_page(src, markdown, sink, directory_urls, titles.get(src))
         files[src] = page.encode()
-    maintainer = list(maintainer_files(content, root))
+    maintainer = kb.maintainer_files  # checked and read by load.maintainer_files()
     render_all = macros_by_default(config)
-    for rel, path in maintainer:
-        data = path.read_bytes()
-        if rel.endswith(".md"):
+    for f in maintainer:
+        rel, data = f.rel_path, f.data
+        if rel in files or rel in _RESERVED_FILES:
+            raise CompileError(
+                f"{content.name}/{rel} has the path of a page Assay generates: rename or move it"
+            )
+        if f.is_page:
             try:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise CompileError(
-                    f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}): save it as UTF-8"
+                    f"{content.name}/{rel}: not UTF-8 ({exc.reason} at byte {exc.start}): "
+                    "save it as UTF-8"
                 ) from exc
             wants = _front_matter(text).get("render_macros")
             if wants is True or (render_all and wants is not False):
@@ -315,7 +291,7 @@ def compile_site(
             result.removed.append(rel)
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-    nav = navigation([rel for rel, _ in maintainer], SECTION_PAGES)
+    nav = navigation([f.rel_path for f in maintainer], SECTION_PAGES)
     neutral = engine_config(config, config_file, nav)
     write_if_changed(
         source_root / "config.json",

@@ -19,13 +19,20 @@ raw HTML), and headings get ids for anchors and search sections.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import unescapeAll
+from markdown_it.helpers.parse_link_destination import _Result
+from markdown_it.helpers.parse_link_destination import (
+    parseLinkDestination as _parse_link_destination,
+)
 from markdown_it.rules_core import StateCore
 
 from ..sanitize import sanitize
@@ -122,14 +129,67 @@ def _link_rewriter(src: str, directory_urls: bool) -> Callable[[StateCore], None
     return rule
 
 
+_DEST_STOP = re.compile(r"[()\\\x00-\x20\x7f]")
+
+
+def _link_destination(string: str, pos: int, maximum: int) -> _Result:
+    """markdown-it's parseLinkDestination, jumping between the characters that matter.
+
+    Same result; on ``[a](`` repeated, the original walks ~128 characters one by one per
+    bracket (up to 32 open parentheses), which made 1 MiB of it take 20 s."""
+    if string.startswith("<", pos):
+        return _parse_link_destination(string, pos, maximum)
+    result = _Result()
+    start, level = pos, 0
+    while pos < maximum:
+        m = _DEST_STOP.search(string, pos, maximum)
+        if m is None:
+            pos = maximum
+            break
+        pos = m.start()
+        c = string[pos]
+        if c == "\\":
+            if pos + 1 < maximum:
+                if string[pos + 1] == " ":
+                    break
+                pos += 2
+            else:
+                pos += 1
+            continue
+        if c == "(":
+            level += 1
+            if level > 32:
+                return result
+        elif c == ")":
+            if level == 0:
+                break
+            level -= 1
+        else:  # space or control character
+            break
+        pos += 1
+    pos = min(pos, maximum)
+    if start == pos or level != 0:
+        return result
+    result.str = unescapeAll(string[start:pos])
+    result.pos = pos
+    result.ok = True
+    return result
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
+    md.helpers = SimpleNamespace(  # type: ignore[assignment]  # same three functions
+        parseLinkLabel=helpers.parseLinkLabel,
+        parseLinkDestination=_link_destination,
+        parseLinkTitle=helpers.parseLinkTitle,
+    )
     md.enable(["table", "strikethrough"])
     md.core.ruler.push("assay_heading_ids", _heading_ids)
     return md
 
 
 _MD = _parser()
+_MD_TEXT = _parser().disable("html_block").disable("html_inline")
 
 
 def markdown_to_html(markdown: str, src: str = "", directory_urls: bool = True) -> str:
@@ -139,7 +199,50 @@ def markdown_to_html(markdown: str, src: str = "", directory_urls: bool = True) 
     state = StateCore("", _MD, env)
     state.tokens = tokens
     _link_rewriter(src, directory_urls)(state)
-    return sanitize(_MD.renderer.render(tokens, _MD.options, env))
+    out = _MD.renderer.render(tokens, _MD.options, env)
+    if _too_deep(out):
+        # Raw HTML nested this deep costs the sanitizer quadratic time: show it as text.
+        tokens = _MD_TEXT.parse(_CONTROL.sub("\ufffd", markdown), env)
+        out = _MD_TEXT.renderer.render(tokens, _MD_TEXT.options, env)
+    return sanitize(out)
+
+
+#: Deepest element nesting handed to the sanitizer (Markdown alone stays far below).
+MAX_HTML_DEPTH = 200
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+def _too_deep(html_text: str) -> bool:
+    depth = 0
+    for m in _TAG.finditer(html_text):
+        if m.group(2).lower() in _VOID or m.group(3):
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_HTML_DEPTH:
+            return True
+    return False
+
+
+#: Characters whose handling costs markdown-it-py most (links, inline HTML, emphasis, code).
+_COSTLY = "[(<*_`\\!"
+#: A body with more of them is shown as plain text: no real record comes near, and it keeps
+#: the rendering of any 1 MiB record in about a second (docs/performance.md).
+HEAVY_MARKUP = 20_000
+
+
+def is_heavy(markdown: str) -> bool:
+    """Whether `markdown` holds so much inline syntax that it is shown as plain text."""
+    return sum(markdown.count(c) for c in _COSTLY) > HEAVY_MARKUP
+
+
+def plain_text_block(text: str) -> str:
+    """`text` as an HTML block of preformatted, escaped text (Markdown reads it as raw HTML)."""
+    note = (
+        '<p class="assay-plain-note"><em>This text holds too much Markdown syntax to be '
+        "formatted; it is shown as written.</em></p>"
+    )
+    return f'{note}\n<pre class="assay-plain">{html.escape(text)}</pre>\n'
 
 
 def safe_title(title: str) -> str:

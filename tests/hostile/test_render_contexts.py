@@ -29,7 +29,6 @@ from conftest import VALID_ROOT
 
 from generator.cli import main
 from generator.engines import ENGINES
-from generator.render.html import markdown_to_html
 
 AS_OF = "2026-11-25"
 MARKER = "/tmp/assay-render-contexts-payload-ran"
@@ -105,7 +104,7 @@ class _Collect(HTMLParser):
             if name.startswith("on") and "pwn" in low:
                 self.problems.append(f"<{tag} {name}={value!r}>")
             if name in ("href", "src", "action", "formaction", "xlink:href", "data") and (
-                low.startswith(("javascript:", "data:", "vbscript:")) and "pwn" in value.lower()
+                (low.startswith(("javascript:", "data:", "vbscript:")) and "pwn" in value.lower())
                 or (
                     low.startswith(("http:", "https:", "//"))
                     and "pwn" in value.lower()
@@ -160,7 +159,9 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     shutil.copytree(VALID_ROOT, root)
     c = root / "content"
     lora = c / "papers/lora.md"
-    _replace(lora, 'title: "LoRA: Low-Rank Adaptation of Large Language Models"', f"title: {_q(TITLE)}")
+    _replace(
+        lora, 'title: "LoRA: Low-Rank Adaptation of Large Language Models"', f"title: {_q(TITLE)}"
+    )
     _replace(
         lora,
         "summary: Freeze the weights and train low-rank update matrices.",
@@ -269,23 +270,35 @@ def test_body_cannot_pull_in_another_stash_entry(site: Path) -> None:
     assert "wzxhzdk:0" in page  # shown as text (markers replaced), not substituted
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        "[a](" * 262_144,  # 1 MiB of unclosed links: quadratic in Python-Markdown
-        "> " * 200_000 + "x",  # deep blockquotes
-        "- " * 200_000 + "x",  # deep lists
-        "*a **b " * 100_000,  # unmatched emphasis
-        "<div>" * 100_000,  # unclosed raw HTML
-        "`" * 500_000,  # backtick runs
-        "[x]: /u\n" * 80_000 + "[x]" * 40_000,  # reference definitions
-    ],
-    ids=["links", "quotes", "lists", "emphasis", "divs", "backticks", "refdefs"],
-)
-def test_adversarial_markdown_renders_in_bounded_time(body: str) -> None:
-    """A hang guard, not a performance test (benchmarks/ measures those): the old
-    renderer took minutes on the first case; a linear one takes a few seconds at most."""
+ADVERSARIAL = {
+    "links": "[a](" * 262_144,  # unclosed links: minutes in Python-Markdown
+    "quotes": "> " * 200_000 + "x",  # deep blockquotes
+    "lists": "- " * 200_000 + "x",  # deep lists
+    "emphasis": "*a **b " * 100_000,  # unmatched emphasis
+    "divs": "<div>" * 100_000,  # unclosed raw HTML: quadratic in the sanitizer
+    "backticks": "`" * 500_000,  # backtick runs
+    "refdefs": "[x]: /u\n" * 80_000 + "[x]" * 40_000,  # reference definitions
+    "prose": ("Plain words of a long narrative, with *some* emphasis. " * 20 + "\n\n") * 900,
+}
+
+
+def test_adversarial_markdown_builds_in_bounded_time(tmp_path: Path) -> None:
+    """Records of up to 1 MiB built for real; a hang guard, not a performance test
+    (benchmarks/run.py measures the cost): the old renderer took minutes on `links`."""
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    head = (root / "content/papers/lora.md").read_text()
+    for name, body in ADVERSARIAL.items():
+        text = head.replace('title: "LoRA', f'title: "{name} LoRA') + "\n" + body
+        data = text.encode()[: 1024 * 1024 - 1].decode("utf-8", "ignore")
+        (root / f"content/papers/adv-{name}.md").write_text(data)
     started = time.perf_counter()
-    out = markdown_to_html(body[: 1024 * 1024], "papers/x.md")
-    assert time.perf_counter() - started < 30
-    assert "<script" not in out
+    result = CliRunner().invoke(
+        main, ["build", "--root", str(root), "--site-dir", str(tmp_path / "site"), "--as-of", AS_OF]
+    )
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - started < 180
+    for name in ADVERSARIAL:
+        page = (tmp_path / f"site/papers/adv-{name}/index.html").read_text()
+        assert f"{name} LoRA" in page
+        assert html_problems(page) == []
