@@ -10,8 +10,8 @@ from conftest import AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.kb import analyse, compile_entries
 from generator import parse as parse_mod
+from generator.kb import analyse, compile_entries
 from generator.parse import _COMPOSE_SAFE, MAX_DEPTH, _structure_bound, parse_record
 from generator.schema import KINDS
 
