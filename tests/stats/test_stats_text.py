@@ -64,7 +64,7 @@ def test_benchmark_text_zero_baseline_uses_units() -> None:
     )
     text = benchmark_text(analyse_benchmark(b), {"delta": "pt"})
     assert "new is 6 pt higher on delta than base" in text
-    assert "baseline mean is 0: relative difference undefined" in text
+    assert "baseline mean (0) is negligible" in text
 
 
 def test_predictions_text() -> None:
