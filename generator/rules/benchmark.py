@@ -32,14 +32,14 @@ def check(e: Entry, ctx: Context) -> list[Diagnostic]:
                     )
                 )
             seen.add(name)
-    for i, m in enumerate(r.metrics):
-        if m.guardrail and m.min_effect is None:
+    for i, mt in enumerate(r.metrics):
+        if mt.guardrail and mt.min_effect is None:
             out.append(
                 err(
                     e,
                     ("metrics", i, "guardrail"),
                     "E-BENCHMARK-GUARDRAIL",
-                    f"guardrail metric '{m.name}' needs a min_effect: the largest loss that "
+                    f"guardrail metric '{mt.name}' needs a min_effect: the largest loss that "
                     "is still acceptable, as a fraction of the baseline mean (0.01 = 1 %)",
                 )
             )

@@ -150,7 +150,7 @@ def essentially_constant(se: float | None, *means: float | None) -> bool:
     if se is None:
         return False
     scale = max((abs(m) for m in means if m is not None), default=0.0)
-    return se == 0.0 or se < _TOLERANCE * scale
+    return bool(se == 0.0 or se < _TOLERANCE * scale)
 
 
 def _exact_difference(diff: float | None, notes: list[str], what: str) -> _Test:

@@ -188,7 +188,7 @@ def _paragraph(
             f"test of 'worse by the margin or more' {_p_phrase(j.p_noninferiority)}, "
             f"of 'worse by more than the margin' {_p_phrase(j.p_inferiority)}"
         )
-    elif j.p_equivalence is not None:
+    elif j.p_equivalence is not None and c.verdict in {"equivalent", "inconclusive"}:
         tests += f", equivalence test {_p_phrase(j.p_equivalence)}"
     tests += f"; rank test {_p_phrase(c.rank_p)}; {_effect(c.effect_size_kind, c.effect_size)}"
     out = [
@@ -204,7 +204,9 @@ def _paragraph(
 
 def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
     """Readable report of one benchmark: summary table, comparisons, ablations, warnings."""
-    k = sum(1 for r in (*s.comparisons, *s.ablations) if r.p is not None)
+    k = len([c.p for c in s.comparisons if c.p is not None]) + len(
+        [a.p for a in s.ablations if a.p is not None]
+    )
     out = [f"Benchmark {s.id} ({'paired' if s.paired else 'unpaired'}, alpha = {s.alpha:g})", ""]
     rows = [
         [m.metric, units.get(m.metric) or "", m.method, str(m.n), _num(m.mean), _num(m.sd),
