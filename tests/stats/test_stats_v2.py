@@ -160,7 +160,7 @@ def test_tests_disagree_diagnostic() -> None:
             0.05,
             [Metric("m", "higher")],
             [Method("a", {"m": base}, True), Method("b", {"m": new})],
-        )  # fmt: skip
+        )
     )
     c = s.comparisons[0]
     assert c.p is not None and c.p > 0.05 and c.rank_p is not None and c.rank_p < 0.05
@@ -231,7 +231,7 @@ def test_no_figure_is_absurd_for_near_constant_paired_runs() -> None:
             0.05,
             [Metric("m", "higher", None, 0.05)],
             [Method("a", {"m": base}, True), Method("b", {"m": [x + 0.3 for x in base]})],
-        )  # fmt: skip
+        )
     )
     c = s.comparisons[0]
     assert c.statistic is None and c.effect_size is None  # not 1e16
