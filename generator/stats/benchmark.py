@@ -402,13 +402,12 @@ def _improvement(p: _Pair, rel: float | None) -> float | None:
 
 
 def _judge(
-    p: _Pair, rel_ok: bool, rel: float | None, p_holm: float | None, mult: int, k: int,
-    alpha: float,
+    p: _Pair, rel_ok: bool, rel: float | None, rel_95: Interval, p_holm: float | None,
+    mult: int, k: int, alpha: float,
 ) -> tuple[Verdict, _Judgement]:  # fmt: skip
     """The verdict, its tests and the interval that goes beside it."""
     c, metric, m = p.c, p.metric, p.metric.min_effect
     j = _Judgement(guardrail=metric.guardrail, min_effect=m)
-    rel_95 = _rel_interval(p, 0.95) if rel_ok else NO_INTERVAL
     unadjusted = VerdictInterval(0.95, "unadjusted", c.diff_ci, rel_95)
     if c.n_a < MIN_RUNS or c.n_b < MIN_RUNS:
         p.notes.append(
@@ -628,7 +627,9 @@ def analyse_benchmark(b: Benchmark) -> BenchmarkStats:
         rel = finite(c.diff / abs(c.mean_b)) if rel_ok and c.diff is not None and c.mean_b else None
         rel_ci = _rel_interval(p, 0.95) if rel_ok else NO_INTERVAL
         ph = p_holm.get(i)
-        verdict, judgement = _judge(p, rel_ok, rel, ph, multiplier.get(i, max(k, 1)), k, b.alpha)
+        verdict, judgement = _judge(
+            p, rel_ok, rel, rel_ci, ph, multiplier.get(i, max(k, 1)), k, b.alpha
+        )
         needed, judgement = _power(p, rel_ok, k, b.alpha, judgement)
         common: dict[str, Any] = {
             "metric": p.metric.name,

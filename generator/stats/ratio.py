@@ -98,17 +98,15 @@ def fieller_interval(
         q = np.asarray(stats.t.ppf(tail, welch_df(vaa, rho * rho * vbb, df_a, df_b)))
         lo, hi = _roots(ma, mb, vaa, vbb, vab, q)
         for _ in range(_ITERATIONS):  # each end solves |T(θ)| = q(df(θ)): a fixed point
-            q_lo = np.asarray(stats.t.ppf(tail, welch_df(vaa, lo * lo * vbb, df_a, df_b)))
-            q_hi = np.asarray(stats.t.ppf(tail, welch_df(vaa, hi * hi * vbb, df_a, df_b)))
-            new_lo = _roots(ma, mb, vaa, vbb, vab, q_lo)[0]
-            new_hi = _roots(ma, mb, vaa, vbb, vab, q_hi)[1]
+            ends = np.stack(np.broadcast_arrays(lo, hi))
+            q_ends = np.asarray(stats.t.ppf(tail, welch_df(vaa, ends * ends * vbb, df_a, df_b)))
+            new_lo = _roots(ma, mb, vaa, vbb, vab, q_ends[0])[0]
+            new_hi = _roots(ma, mb, vaa, vbb, vab, q_ends[1])[1]
             with quiet():
-                moved = np.nanmax(
-                    np.abs(np.concatenate([np.ravel(new_lo - lo), np.ravel(new_hi - hi)])),
-                    initial=0.0,
-                )
+                moved = np.abs(np.stack([new_lo - ends[0], new_hi - ends[1]]))
+                settled = np.all(~(moved > 1e-12 * (1.0 + np.abs(ends))))
             lo, hi = new_lo, new_hi
-            if not moved > 1e-13:
+            if settled:
                 break
         q_inf = np.asarray(stats.t.ppf(tail, df_b))  # the df as θ → ±∞
     with quiet():
