@@ -345,6 +345,10 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             extra += " " + _settle(
                 c.runs_needed, j.runs_needed_alpha, j.detectable_effect_rel, j.guardrail
             )
+            if j.runs_needed_equivalence is not None:
+                extra += (
+                    f" About {j.runs_needed_equivalence} would show equivalence if nothing changes."
+                )
         details.append(
             f"**{one_line(c.method)} vs {one_line(c.baseline)}, {one_line(c.metric)}:** "
             f"{_TEST[c.test]} t = {stat}{df}, {_p_is(c.p)} (Holm {_p(c.p_holm)}); "

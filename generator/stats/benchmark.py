@@ -35,7 +35,10 @@ Verdicts (u = the relative change in the metric's `better` direction, m = min_ef
 * Holm family: every comparison and ablation contribution of the record that has a p-value.
 * runs_needed: runs per method for 80 % power to detect m at Holm's first step (alpha/k,
   two-sided); for a guardrail, to show non-inferiority at margin m when nothing changes
-  (one-sided at alpha). detectable_effect: the smallest such effect with the runs at hand.
+  (one-sided at alpha). runs_needed_equivalence: runs for TOST to show equivalence within
+  ±m with at least 80 % power when nothing changes (each one-sided test at 90 %, a slightly
+  conservative bound). detectable_effect: the smallest effect found with 80 % power at the
+  runs_needed level with the runs at hand.
 """
 
 from __future__ import annotations
@@ -141,6 +144,7 @@ class _Judgement:
     p_inferiority: float | None = None
     verdict_interval: VerdictInterval = VerdictInterval(0.95, "unadjusted")
     runs_needed_alpha: float | None = None
+    runs_needed_equivalence: int | None = None
     detectable_effect: float | None = None
     detectable_effect_rel: float | None = None
 
@@ -478,7 +482,7 @@ def _power(
     guard = p.metric.guardrail
     level = alpha if guard else alpha / max(k, 1)
     sides = 1 if guard else 2
-    needed = None
+    needed = equivalence = None
     if m is not None and c.n_a >= 2 and c.n_b >= 2 and c.noise_sd is not None:
         if not rel_ok or c.mean_b is None:
             p.notes.append(
@@ -486,15 +490,24 @@ def _power(
                 "which is unusable here"
             )
         else:
-            needed, note = runs_needed(m * abs(c.mean_b), c.noise_sd, level, c.paired, sides=sides)
+            delta = m * abs(c.mean_b)
+            needed, note = runs_needed(delta, c.noise_sd, level, c.paired, sides=sides)
             if note:
                 p.notes.append(note)
+            if not guard:
+                # TOST when nothing changes: each one-sided test at 90 % power gives the
+                # pair at least 80 % (P(both) ≥ 1 − 0.1 − 0.1): a slightly conservative count.
+                equivalence, _ = runs_needed(delta, c.noise_sd, alpha, c.paired, power=0.9, sides=1)
     mde = detectable_effect(c.n_a, c.n_b, c.noise_sd, level, c.paired, sides=sides)
     mde_rel = None
     if mde is not None and rel_ok and c.mean_b:
         mde_rel = finite(mde / abs(c.mean_b))
     return needed, replace(
-        j, runs_needed_alpha=level, detectable_effect=mde, detectable_effect_rel=mde_rel
+        j,
+        runs_needed_alpha=level,
+        runs_needed_equivalence=equivalence,
+        detectable_effect=mde,
+        detectable_effect_rel=mde_rel,
     )
 
 

@@ -141,7 +141,7 @@ def _change(
     return size, _ci(vi.diff, unit=unit_of_difference(unit))
 
 
-def _settle(c: Comparison | AblationContribution, n_here: int) -> str:
+def _settle(c: Comparison | AblationContribution, n_here: int, alpha: float) -> str:
     """For inconclusive verdicts: how many runs would settle it."""
     j = c.judgement
     parts = []
@@ -155,6 +155,11 @@ def _settle(c: Comparison | AblationContribution, n_here: int) -> str:
         parts.append(f"about {c.runs_needed} runs per method would {what} (80 % power at {level})")
     elif j.min_effect is None:
         parts.append("set min_effect to learn how many runs would settle it")
+    if j.runs_needed_equivalence is not None and j.min_effect is not None:
+        parts.append(
+            f"about {j.runs_needed_equivalence} would show equivalence within "
+            f"±{j.min_effect * 100:g} % if nothing changes (80 % power at alpha = {alpha:g})"
+        )
     if j.detectable_effect_rel is not None:
         parts.append(
             f"with the {n_here} runs at hand only changes of "
@@ -196,7 +201,7 @@ def _paragraph(
         f"  {body}; {tests}.",
         f"  Meaning: {meanings.get(c.verdict, VERDICT_MEANING[c.verdict])}.",
     ]
-    if c.verdict == "inconclusive" and (settle := _settle(c, n_here)):
+    if c.verdict == "inconclusive" and (settle := _settle(c, n_here, alpha)):
         out.append(f"  To settle it: {settle}.")
     out += [f"  note: {n}" for n in c.notes]
     return out

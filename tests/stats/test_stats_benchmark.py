@@ -24,6 +24,7 @@ from generator.stats import (
 JUDGEMENT_KEYS = {
     "guardrail", "min_effect", "p_equivalence", "p_noninferiority", "p_inferiority",
     "verdict_interval", "runs_needed_alpha", "detectable_effect", "detectable_effect_rel",
+    "runs_needed_equivalence",
 }  # fmt: skip
 COMPARISON_KEYS = {
     "metric", "method", "baseline", "n_method", "n_baseline", "mean_method", "mean_baseline",

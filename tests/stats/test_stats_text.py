@@ -94,6 +94,7 @@ def test_inconclusive_says_how_many_runs_would_settle_it() -> None:
     text = _one([85.9, 84.1, 85.6, 84.7, 85.7], [85.4, 85.0, 87.3, 85.2, 86.1], min_effect=0.01)
     assert "INCONCLUSIVE" in text and "Meaning: the data cannot tell" in text
     assert "To settle it: about 10 runs per method would detect a change of 1 %" in text
+    assert "about 10 would show equivalence within ±1 % if nothing changes" in text
     assert "with the 5 runs at hand only changes of 1.6 % or more show reliably" in text
     assert "It is 0.7 % higher (95 % CI: -0.5 to +1.9 %)" in text
 

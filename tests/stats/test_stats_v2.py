@@ -237,3 +237,19 @@ def test_no_figure_is_absurd_for_near_constant_paired_runs() -> None:
     assert c.statistic is None and c.effect_size is None  # not 1e16
     for v in (c.rel_diff, *c.rel_diff_ci, *c.judgement.verdict_interval.rel):
         assert v is not None and math.isfinite(v) and abs(v) < 10
+
+
+def test_runs_needed_for_equivalence() -> None:
+    # TOST at alpha with each one-sided test at 90 % power, true change 0 (P(both) ≥ 0.8).
+    # R 4.2.2: power.t.test(delta = 1, sd = 1, sig.level = 0.05, power = 0.9, type = "paired",
+    #                        alternative = "one.sided")$n -> 10.08 -> 11 pairs
+    c = analyse_benchmark(
+        Benchmark(
+            "e",
+            True,
+            0.05,
+            [Metric("m", "higher", None, 0.1)],
+            [Method("a", {"m": [10.0, 10.0, 10.0]}, True), Method("b", {"m": [9.0, 10.0, 11.0]})],
+        )
+    ).comparisons[0]
+    assert c.judgement.runs_needed_equivalence == 11
