@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from datetime import date
 
 import numpy as np
@@ -14,10 +15,13 @@ from hypothesis import strategies as st
 
 from generator.kb import analyse, compile_entries
 from generator.stats import (
+    Ablations,
+    AblationVariant,
     Benchmark,
     Method,
     Metric,
     analyse_benchmark,
+    benchmark_text,
 )
 from generator.stats.benchmark import bootstrap_median_ci, is_quantile_metric
 from generator.stats.power import detectable_effect, runs_needed
@@ -253,3 +257,46 @@ def test_runs_needed_for_equivalence() -> None:
         )
     ).comparisons[0]
     assert c.judgement.runs_needed_equivalence == 11
+
+
+extreme = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e3, 1e3),
+    st.sampled_from([0.0, -0.0, 5e-324, 1e-300, 1e300, 1.7e308]),
+)
+extreme_sample = st.one_of(
+    st.lists(extreme, min_size=2, max_size=7),
+    st.tuples(extreme, st.integers(2, 6)).map(lambda t: [t[0]] * t[1]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(base=extreme_sample, other=extreme_sample, variant=extreme_sample, paired=st.booleans(),
+       better=st.sampled_from(["higher", "lower"]), m=st.one_of(st.none(), st.floats(1e-9, 10)),
+       guardrail=st.booleans())  # fmt: skip
+def test_extreme_values_never_give_absurd_output(
+    base: list[float], other: list[float], variant: list[float], paired: bool, better: str,
+    m: float | None, guardrail: bool,
+) -> None:  # fmt: skip
+    # The whole float range, constants, subnormals and overflow, with guardrails and
+    # ablations: no exception, no warning printed, no NaN/inf, no relative change in the
+    # millions of percent, and text without "nan".
+    if paired:
+        n = min(len(base), len(other), len(variant))
+        base, other, variant = base[:n], other[:n], variant[:n]
+    b = Benchmark(
+        "x", paired, 0.05, [Metric("x", better, "%", m, guardrail and m is not None)],  # type: ignore[arg-type]
+        [Method("a", {"x": base}, True), Method("b", {"x": other})],
+        Ablations("b", [AblationVariant("v", ["c"], {"x": variant})]),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = analyse_benchmark(b)
+        j = s.to_json()
+        json.dumps(j, allow_nan=False)
+        text = benchmark_text(s, {"x": "%"})
+    assert "nan" not in text.lower()
+    for c in s.comparisons:
+        assert c.rel_diff is None or abs(c.rel_diff) < 1e7
+    for a in s.ablations:
+        assert a.rel_contribution is None or abs(a.rel_contribution) < 1e7
