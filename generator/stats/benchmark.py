@@ -538,7 +538,12 @@ def _diagnostics(
         if p.c.paired:
             with quiet():
                 d = p.a - p.b
-            what = f"the differences {who} − {'baseline' if p.kind == 'cmp' else p.reference}"
+            base_name = next((m.name for m in b.methods if m.baseline), "the baseline")
+            full_name = b.ablations.of if b.ablations is not None else "the full method"
+            if p.kind == "cmp":
+                what = f"the paired differences {who} − {base_name}"
+            else:
+                what = f"the paired differences {full_name} − {who}"
             out += series_diagnostics(list(d), metric, who, p.field, b.alpha, what)
         elif (who, metric) not in seen:  # a method's (cmp) or a variant's (abl) own runs
             seen.add((who, metric))

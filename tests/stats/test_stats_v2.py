@@ -300,3 +300,21 @@ def test_extreme_values_never_give_absurd_output(
         assert c.rel_diff is None or abs(c.rel_diff) < 1e7
     for a in s.ablations:
         assert a.rel_contribution is None or abs(a.rel_contribution) < 1e7
+
+
+def test_paired_diagnostics_look_at_the_differences() -> None:
+    # Shards differ a lot (run i is a shard, not a time), but the method's advantage drifts
+    # steadily: the trend is in the differences, and that is what is flagged.
+    base = [80.0, 90.0, 70.0, 85.0, 75.0, 95.0, 72.0]
+    new = [b + d for b, d in zip(base, [3.0, 2.6, 2.1, 1.7, 1.2, 0.8, 0.3], strict=True)]
+    s = analyse_benchmark(
+        Benchmark(
+            "p",
+            True,
+            0.05,
+            [Metric("acc", "higher")],
+            [Method("base", {"acc": base}, True), Method("new", {"acc": new})],
+        )
+    )
+    (d,) = [d for d in s.diagnostics if d.code == "W-RUN-TREND"]
+    assert d.method == "new" and "paired differences new − base fall" in d.message
