@@ -198,7 +198,10 @@ def stats(
 
     For a benchmark: per metric and method the mean and 95 % interval, the difference to the
     baseline with its interval, the test the design calls for, Holm-adjusted p, effect size,
-    verdict and the runs needed for 80 % power. Exit 1 for an unknown id or invalid record.
+    the verdict in words (better, worse, below-min-effect, equivalent, inconclusive,
+    non-inferior, inferior, too-few-runs, undetermined) with the interval it rests on, the
+    runs needed for 80 % power, and run diagnostics. Exit 1 for an unknown id or invalid
+    record.
     """
     from . import compute
     from .schema import Benchmark
