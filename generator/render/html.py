@@ -214,13 +214,21 @@ _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "so
 
 
 def _too_deep(html_text: str) -> bool:
-    depth = 0
+    """Whether an HTML parser may nest `html_text` deeper than MAX_HTML_DEPTH. Errs on the
+    deep side: an end tag closes only the innermost open element of its name (a stray
+    `</x>` closes nothing, and `</div>` behind a `<td>` is out of scope for a parser), and
+    `<div/>` opens a `<div>` (only void elements close themselves in HTML)."""
+    stack: list[str] = []
     for m in _TAG.finditer(html_text):
-        if m.group(2).lower() in _VOID or m.group(3):
+        name = m.group(2).lower()
+        if name in _VOID:
             continue
-        depth += -1 if m.group(1) else 1
-        if depth > MAX_HTML_DEPTH:
-            return True
+        if not m.group(1):
+            stack.append(name)
+            if len(stack) > MAX_HTML_DEPTH:
+                return True
+        elif stack and stack[-1] == name:
+            stack.pop()
     return False
 
 

@@ -86,9 +86,10 @@ def test_nested_html_in_a_field_builds_in_bounded_time(tmp_path: Path) -> None:
 
 def test_nested_html_in_a_body_behind_stray_end_tags(tmp_path: Path) -> None:
     """A2 in the body: under the `is_heavy` threshold (20,000 `<`) the body is rendered, and
-    `_too_deep` must still see 9,999 nested `<div>`s through the `</x>`s between them."""
+    `_too_deep` must still see 10,000 nested `<div>`s through the `</x>`s between them and
+    in `<div/>` (not self-closing in HTML)."""
     root = _kb(tmp_path)
-    _paper(root, "deep-body", body="<div></x>" * 9_999 + "\n")
+    _paper(root, "deep-body", body="<div></x>" * 5_000 + "<div/>" * 5_000 + "\n")
     proc = _build(root, tmp_path / "site", timeout=60)
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "site/papers/deep-body/index.html").read_text()
