@@ -85,9 +85,20 @@ def _attribute(tag: str, attr: str, value: str) -> str | None:
         kept = [c for c in value.split() if _CLASS.fullmatch(c)]
         return " ".join(kept) or None
     if tag == "img" and attr == "src":
-        low = value.strip().lower()
-        return None if ":" in low.split("/", 1)[0] or low.startswith("//") else value
+        return None if _off_site(value) else value
     return value
+
+
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+
+
+def _off_site(url: str) -> bool:
+    """Whether a browser resolves `url` to another host or scheme. Read as the WHATWG URL
+    parser reads it: tabs and newlines dropped, C0 controls and spaces trimmed, and `\\`
+    taken for `/` (so `\\\\host/x`, `/\\host/x` and `/<tab>/host/x` are all `//host/x`)."""
+    low = _URL_IGNORED.sub("", url).strip("".join(map(chr, range(0x21)))).replace("\\", "/")
+    low = low.lower()
+    return ":" in low.split("/", 1)[0] or low.startswith("//")
 
 
 _CLEANER = nh3.Cleaner(
