@@ -10,11 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-PLACEHOLDER = re.compile(r"<p>ASSAY-CHART-([0-9a-f]{24})</p>")
-DEFERRED = re.compile(r"<!--assay-chart:([0-9a-f]{24})-->")
+#: A secret of this process in every placeholder: record text, which shares the page's
+#: Markdown with the placeholders, cannot write one (a body that could would pull a chart's
+#: SVG into its page once per 37 bytes — FINDINGS.md A1). Never part of a finished page.
+_NONCE = secrets.token_hex(16)
+PLACEHOLDER = re.compile(rf"<p>ASSAY-CHART-{_NONCE}-([0-9a-f]{{24}})</p>")
+DEFERRED = re.compile(rf"<!--assay-chart:{_NONCE}:([0-9a-f]{{24}})-->")
 
 
 class ChartSink:
@@ -33,7 +38,7 @@ class ChartSink:
         svg = self.cache.svg_for(text, build)
         key = hashlib.sha256(svg.encode()).hexdigest()[:24]
         self.svgs[key] = svg
-        return f"ASSAY-CHART-{key}"
+        return f"ASSAY-CHART-{_NONCE}-{key}"
 
     def benchmark(
         self,
@@ -67,7 +72,7 @@ class ChartSink:
 
     def defer(self, html: str) -> str:
         """Turn placeholder paragraphs into HTML comments, which search indexing skips."""
-        return PLACEHOLDER.sub(lambda m: f"<!--assay-chart:{m.group(1)}-->", html)
+        return PLACEHOLDER.sub(lambda m: f"<!--assay-chart:{_NONCE}:{m.group(1)}-->", html)
 
     def insert(self, html: str) -> str:
         """Replace deferred placeholders in a finished page with their SVG figures."""
