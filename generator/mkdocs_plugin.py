@@ -106,6 +106,12 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         self.generated = set(self.pages) | {CSS_PATH}
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
+        from .render.assets import SCRIPTS, site_assets
+
+        self.generated |= set(site_assets())
+        for script in SCRIPTS:
+            if script not in config.extra_javascript:
+                config.extra_javascript.append(script)
         if not config.nav:
             config.nav = _navigation(content, SECTION_PAGES)
         _sandbox_macros(config, kb, self.sink)
@@ -132,6 +138,10 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             else:
                 files.append(File.generated(config, src, content=markdown))
         files.append(File.generated(config, CSS_PATH, content=stylesheet()))
+        from .render.assets import site_assets
+
+        for path, text in site_assets().items():
+            files.append(File.generated(config, path, content=text))
         return files
 
     @event_priority(100)  # before mkdocs-macros looks at the page
@@ -141,7 +151,9 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         if page.file.src_uri in self.generated:
             # Generated pages carry record text: they are never rendered as Jinja, whatever
             # the record or the macros configuration says (render_macros: false wins).
-            page.meta = {"render_macros": False}
+            # Only Assay wrote this page's front matter: keep its layout key (`hide`).
+            hide = page.meta.get("hide")
+            page.meta = {"render_macros": False, **({"hide": hide} if hide else {})}
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:

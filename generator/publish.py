@@ -25,13 +25,28 @@ DEFAULT_CONFIG: dict[str, object] = {
         "name": "material",
         "font": False,  # no web fonts: the site works offline
         "features": [
+            "navigation.tabs",  # the sections stay reachable on wide pages without a sidebar
             "navigation.sections",
             "navigation.indexes",
             "navigation.top",
             "search.highlight",
             "content.code.copy",
         ],
-        "palette": {"primary": "indigo"},
+        # A light/dark toggle in the header; the first visit follows the reader's system.
+        "palette": [
+            {
+                "media": "(prefers-color-scheme: light)",
+                "scheme": "default",
+                "primary": "indigo",
+                "toggle": {"icon": "material/brightness-7", "name": "Switch to dark mode"},
+            },
+            {
+                "media": "(prefers-color-scheme: dark)",
+                "scheme": "slate",
+                "primary": "indigo",
+                "toggle": {"icon": "material/brightness-4", "name": "Switch to light mode"},
+            },
+        ],
     },
     "plugins": ["search", "assay", {"macros": {"render_by_default": False}}],
     "markdown_extensions": [

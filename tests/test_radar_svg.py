@@ -100,7 +100,7 @@ def test_numbers_follow_the_legend_order_area_then_ring_then_name() -> None:
     ]
     legend = radar_legend_html(layout, lambda i: f"../decisions/{i}/")
     # the legend lists sectors in the same order, each blip with its number
-    assert legend.index(">inference<") < legend.index(">training<")
+    assert legend.index("<h2>inference</h2>") < legend.index("<h2>training</h2>")
     assert '<li value="2">' in legend and legend.index("alpha two") < legend.index("Zeta")
 
 

@@ -38,7 +38,7 @@ OTHER_COLOR = "#3f4652"
 
 LABEL_W = 230.0  # row labels
 PLOT_W = 420.0
-VALUE_W = 250.0  # the change, its interval and the verdict, written out
+VALUE_W = 310.0  # the change, its interval and the verdict, written out
 ROW_H = 30.0
 TOP = 46.0  # title and direction note
 BOTTOM = 40.0  # axis ticks and label
@@ -293,7 +293,7 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
         lo, hi = _relative_interval(a, "rel_contribution_ci")
         if lo is None and a.mean_variant:
             lo, hi = scale_interval(a.contribution_ci, 1.0 / abs(a.mean_variant))
-        per_run: tuple[float, ...] = ()
+        per_run = ()
         if a.variant in variants and full in runs:
             per_run = _per_run(runs[str(full)], variants[a.variant], a.mean_variant)
         rows.append(

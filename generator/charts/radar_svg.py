@@ -50,14 +50,14 @@ RING_EDGE = {"ADOPT": 0.40, "TRIAL": 0.63, "ASSESS": 0.83, "HOLD": 1.0, "SKIP": 
 
 Movement = Literal["new", "in", "out"]
 
-BLIP_RADIUS = 12.0  # preferred blip radius, in SVG units
+BLIP_RADIUS = 14.0  # preferred blip radius, in SVG units
 MIN_BLIP_RADIUS = 8.0  # below this the number no longer fits: grow the radar instead
 GAP = 3.0  # between two blips
 PAD = 3.0  # between a blip and its cell's edges
 BASE_RADIUS = 300.0  # radius of the HOLD ring before any growth
-LABEL_SPACE = 150.0  # room for area names left and right of the circle
-RING_LABEL_HALF = 24.0  # half the width of a ring name written on the twelve o'clock ray
-LABEL_CHARS = 22  # area names longer than this are cut in the picture (full in the legend)
+LABEL_SPACE = 170.0  # room for area names left and right of the circle
+RING_LABEL_HALF = 28.0  # half the width of a ring name written on the twelve o'clock ray
+LABEL_CHARS = 18  # area names longer than this are cut in the picture (full in the legend)
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def radar_svg(
     for ring, inner, ring_outer in layout.rings:  # ring names along the twelve o'clock line
         mid = (inner + ring_outer) / 2 if inner else ring_outer - 14
         out.append(
-            f'<text x="{f(cx)}" y="{f(cy - mid + 4)}" text-anchor="middle" font-size="11" '
+            f'<text x="{f(cx)}" y="{f(cy - mid + 4)}" text-anchor="middle" font-size="13" '
             f'font-weight="700" fill="#3d4350" stroke="{RING_TINT[ring]}" stroke-width="4" '
             f'paint-order="stroke">{ring}</text>'
         )
@@ -298,7 +298,7 @@ def radar_svg(
         anchor = "start" if sin > 0.2 else "end" if sin < -0.2 else "middle"
         dy = 14 if math.cos(mid) < -0.2 else 0 if abs(math.cos(mid)) <= 0.2 else -2
         out.append(
-            f'<text x="{f(cx + x)}" y="{f(cy + y + dy)}" text-anchor="{anchor}" font-size="15" '
+            f'<text x="{f(cx + x)}" y="{f(cy + y + dy)}" text-anchor="{anchor}" font-size="19" '
             f'font-weight="700" fill="#1f2430">{esc(short(s.area, LABEL_CHARS))}</text>'
         )
     b = layout.blip_radius
@@ -330,14 +330,14 @@ def radar_legend_html(layout: RadarLayout, href: Callable[[str], str]) -> str:
         blips = [bl for bl in layout.blips if bl.entry.area == s.area]
         if not blips:
             continue
-        parts.append(f'<section class="assay-radar-sector"><h3>{esc(s.area)}</h3><ol>')
+        parts.append(f'<section class="assay-radar-sector"><h2>{esc(s.area)}</h2><ol>')
         for bl in blips:
             e = bl.entry
             ring = _ring(e.ring)
             move = ""
             if e.movement:
-                extra = f" from {e.moved_from}" if e.movement != "new" and e.moved_from else ""
-                move = f' <span class="assay-move assay-move-{e.movement}">{MOVEMENT_TEXT[e.movement]}{esc(extra)}</span>'
+                extra = f" from {esc(e.moved_from)}" if e.movement != "new" and e.moved_from else ""
+                move = f' <span class="assay-move assay-move-{e.movement}">{MOVEMENT_TEXT[e.movement]}{extra}</span>'
             parts.append(
                 f'<li value="{bl.number}"><span class="assay-blipnum assay-{ring.lower()}" '
                 f'aria-hidden="true">{bl.number}</span> '
