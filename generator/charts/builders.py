@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 #: Radar rings, innermost (most committed) first.
 RINGS: tuple[str, ...] = ("ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP")
 #: Strong ring colours (history segments, legends) and light tints (radar cells).
-RING_COLORS: tuple[str, ...] = ("#1b7837", "#5aae61", "#2166ac", "#e08214", "#b2182b")
+#: The same colours as the radar's blips and the ring badges (radar_svg.RING_FILL, assay.css).
+RING_COLORS: tuple[str, ...] = ("#1b6e34", "#0b6b73", "#2158a8", "#9a4f00", "#5f6672")
 RING_TINTS: tuple[str, ...] = ("#d9f0d3", "#eef7e8", "#deebf7", "#fde7c8", "#f8d7d7")
 
 BASELINE_COLOR = "#7f7f7f"

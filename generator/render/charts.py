@@ -66,9 +66,17 @@ class ChartSink:
         args = list(moves)
         return self._add("ring history", lambda: ring_history_chart(args), args)
 
-    def markup(self, html: str) -> str:
+    @property
+    def enabled(self) -> bool:
+        """False when the site is built without charts (the plugin's `charts: false`)."""
+        return self.cache is not None
+
+    def markup(self, html: str, alt: str | None = None) -> str:
         """A placeholder for hand-written markup (generator.charts.radar_svg, .forest) that
-        escaped every record string itself; inserted as is, without a <figure> around it."""
+        escaped every record string itself; inserted as is, without a <figure> around it.
+        With `alt`, the markup is a chart, omitted like the others when charts are off."""
+        if alt is not None and not self.enabled:
+            return f"_Chart omitted: {alt}_"
         key = hashlib.sha256(html.encode()).hexdigest()[:24]
         self.raw[key] = html
         return f"ASSAY-CHART-{key}"

@@ -235,10 +235,11 @@ def radar_figure(kb: KnowledgeBase, charts: ChartSink, prefix: str = "../") -> s
     """The radar picture beside its numbered legend, as a placeholder paragraph."""
     layout = layout_radar(radar_entries(kb))
     href = lambda rid: f"{prefix}decisions/{rid}/"  # noqa: E731 - directory URLs (see docs/design.md)
+    picture = f"<figure>{radar_svg(layout, href)}</figure>" if charts.enabled else ""
     return charts.markup(
-        '<div class="assay-radar"><figure>'
-        + radar_svg(layout, href)
-        + "</figure><div>"
+        '<div class="assay-radar">'
+        + picture
+        + "<div>"
         + radar_key_html(layout)
         + radar_legend_html(layout, href)
         + "</div></div>"
@@ -274,7 +275,7 @@ def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
                         else "–"
                     ),
                     (
-                        f"{r['last_move']['from']} → {ring} on {r['last_move']['on']}"
+                        f"{r['last_move']['from']} → {ring} on {nw(r['last_move']['on'])}"
                         if r["last_move"]
                         else "–"
                     ),

@@ -487,7 +487,9 @@ def _forest_section(r: Benchmark, s: Any, charts: ChartSink) -> str:
             reference=baseline,
             ablation_of=r.ablations.of if r.ablations else None,
         )
-        figures.append(charts.markup(f'<figure class="assay-forest">{svg}</figure>'))
+        figures.append(
+            charts.markup(f'<figure class="assay-forest">{svg}</figure>', f"changes in {m.name}")
+        )
     if not figures:
         return ""
     paired = (
