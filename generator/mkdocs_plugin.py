@@ -140,8 +140,8 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         files.append(File.generated(config, CSS_PATH, content=stylesheet()))
         from .render.assets import site_assets
 
-        for path, text in site_assets().items():
-            files.append(File.generated(config, path, content=text))
+        for asset, text in site_assets().items():
+            files.append(File.generated(config, asset, content=text))
         return files
 
     @event_priority(100)  # before mkdocs-macros looks at the page

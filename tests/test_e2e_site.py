@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from test_e2e import DevTools, base_url, build_site, chromium_page, find_chromium, page, serve
 
 __all__ = ["base_url", "page"]  # the fixtures, shared with test_e2e.py
@@ -85,7 +84,9 @@ def test_clicking_a_radar_blip_lands_on_its_decision(page: DevTools, base_url: s
     assert blip["w"] > 10, blip  # big enough to hit
     assert " · owner " in blip["title"], blip
     # Scroll it into view, then click at its centre like a person would.
-    page.evaluate("document.querySelector('svg.assay-radar-svg a.assay-blip').scrollIntoView({block: 'center'})")
+    page.evaluate(
+        "document.querySelector('svg.assay-radar-svg a.assay-blip').scrollIntoView({block: 'center'})"
+    )
     blip = page.evaluate(
         "(() => { const r = document.querySelector('svg.assay-radar-svg a.assay-blip circle')"
         "  .getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
@@ -105,9 +106,7 @@ def test_clicking_a_radar_blip_lands_on_its_decision(page: DevTools, base_url: s
         "[...document.querySelectorAll('.md-typeset li')].map(li => li.textContent)"
         ".find(t => t.startsWith('Technique:'))"
     )
-    title = page.evaluate(
-        "document.querySelector('.md-typeset h1').textContent"
-    )
+    title = page.evaluate("document.querySelector('.md-typeset h1').textContent")
     assert technique and title, (technique, title)
 
 
@@ -125,15 +124,22 @@ def test_an_index_table_sorts_by_a_column_and_filters(page: DevTools, base_url: 
         f".map(tr => Number(tr.cells[{column}].textContent))"
     )
     before = page.evaluate(years)
-    page.evaluate(f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}].click()")
+    page.evaluate(
+        f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}].click()"
+    )
     ascending = page.evaluate(years)
     assert ascending == sorted(before), ascending
-    page.evaluate(f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}].click()")
+    page.evaluate(
+        f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}].click()"
+    )
     assert page.evaluate(years) == sorted(before, reverse=True)
-    assert page.evaluate(
-        f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}]"
-        ".getAttribute('aria-sort')"
-    ) == "descending"
+    assert (
+        page.evaluate(
+            f"document.querySelector('table[data-assay-sortable] thead tr').cells[{column}]"
+            ".getAttribute('aria-sort')"
+        )
+        == "descending"
+    )
 
     # Filter the decisions index by owner: only that owner's rows stay visible.
     page.goto(_url(base_url, "decisions/"))

@@ -50,14 +50,14 @@ RING_EDGE = {"ADOPT": 0.40, "TRIAL": 0.63, "ASSESS": 0.83, "HOLD": 1.0, "SKIP": 
 
 Movement = Literal["new", "in", "out"]
 
-BLIP_RADIUS = 14.0  # preferred blip radius, in SVG units
+BLIP_RADIUS = 18.0  # preferred blip radius, in SVG units
 MIN_BLIP_RADIUS = 8.0  # below this the number no longer fits: grow the radar instead
 GAP = 3.0  # between two blips
 PAD = 3.0  # between a blip and its cell's edges
 BASE_RADIUS = 300.0  # radius of the HOLD ring before any growth
-LABEL_SPACE = 170.0  # room for area names left and right of the circle
+LABEL_SPACE = 130.0  # room for area names left and right of the circle
 RING_LABEL_HALF = 28.0  # half the width of a ring name written on the twelve o'clock ray
-LABEL_CHARS = 18  # area names longer than this are cut in the picture (full in the legend)
+LABEL_CHARS = 14  # area names longer than this are cut in the picture (full in the legend)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
 from .charts import ChartSink
 from .markdown import badge, cell, link_to, num, section, table, text
-from .records import RING_CSS, decision_ref, nw, record_ref, title_of
+from .records import RING_CSS, decision_ref, nw, record_ref
 
 T = TypeVar("T")
 
@@ -446,7 +446,8 @@ def review_page(kb: KnowledgeBase) -> str:
         if (entry := by_path.get(d.path)) is not None:
             by_code.setdefault(d.code, []).append(
                 (
-                    '<span class="assay-review-check"></span>' + record_ref(kb, entry.kind, entry.id),
+                    '<span class="assay-review-check"></span>'
+                    + record_ref(kb, entry.kind, entry.id),
                     d.message,
                 )
             )

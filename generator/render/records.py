@@ -493,8 +493,7 @@ def _forest_section(r: Benchmark, s: Any, charts: ChartSink) -> str:
     if not figures:
         return ""
     paired = (
-        " Small circles are the per-run differences of the paired design (run *i* against "
-        "run *i*)."
+        " Small circles are the per-run differences of the paired design (run *i* against run *i*)."
         if r.paired
         else ""
     )
