@@ -209,6 +209,13 @@ def take_screenshots(page: DevTools, base: str, out_dir: Path = SCREENSHOT_DIR) 
         for name in SCREENSHOTS:
             page.goto(_url(base, paths[name]))
             page.evaluate("document.fonts.ready.then(() => true)")
+            # Material hides the header tabs once the page has scrolled: start from the top.
+            page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for(
+                "(() => { const t = document.querySelector('.md-tabs');"
+                "  return !t || !t.hasAttribute('hidden') || innerWidth < 1220; })()",
+                "the header tabs to show",
+            )
             height = min(int(page.evaluate("document.documentElement.scrollHeight")), MAX_HEIGHT)
             shot = page.call(
                 "Page.captureScreenshot",

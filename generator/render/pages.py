@@ -383,7 +383,7 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
         p = e.record
         assert isinstance(p, Prediction)
         if p.resolution is None:
-            late = " **overdue**" if p.resolve_on < kb.as_of else ""
+            late = " " + badge("overdue", "overdue") if p.resolve_on < kb.as_of else ""
             open_rows.append(
                 [
                     nw(p.resolve_on.isoformat()) + late,
@@ -470,7 +470,9 @@ def review_page(kb: KnowledgeBase) -> str:
                     link_to("decision", did, dec.title),
                     cell(dec.owner),
                     nw(dec.time_box.end.isoformat()),
-                    f"{left} days left" if left >= 0 else f"expired {-left} days ago",
+                    f"{left} days left"
+                    if left >= 0
+                    else badge(f"expired {-left} days ago", "overdue"),
                 ]
             )
     out += section(

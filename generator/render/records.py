@@ -103,9 +103,15 @@ def banners(e: Entry, kb: KnowledgeBase) -> str:
     for code, (kind, title) in BANNERS.items():
         msgs = [d.message for d in kb.warnings if d.path == e.path and d.code == code]
         if msgs:
-            body = "\n\n".join(f"    {text(m)}" for m in msgs)
+            body = "\n\n".join(f"    {text(_sentence(m))}" for m in msgs)
             out.append(f'!!! {kind} "{title}"\n{body}\n\n')
     return "".join(out)
+
+
+def _sentence(message: str) -> str:
+    """A diagnostic message as a sentence: capital first letter, final full stop."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def title_of(kb: KnowledgeBase, rid: str) -> str:
@@ -272,7 +278,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         out += section("Gates", table(["On", "Gate", "Answer", "By", "Conditions"], rows))
     if r.next_action:
         na = r.next_action
-        late = " — **overdue**" if na.due < today else ""
+        late = " " + badge("overdue", "overdue") if na.due < today else ""
         out += section(
             "Next action", f"{one_line(na.action)} — {cell(na.owner)}, due {na.due}{late}"
         )
@@ -319,7 +325,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                     d.decided_on.isoformat(),
                     badge(d.status, RING_CSS[d.status]),
                     d.stage,
-                    link_to("decision", did, d.title) + here,
+                    decision_ref(kb, did, d.title) + here,
                 ]
             )
         out += section(
@@ -584,7 +590,8 @@ def _runbook(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 ["Last reviewed", r.last_reviewed.isoformat()],
                 [
                     "Next review",
-                    f"{due}{' — **overdue**' if stale else ''} (every {r.review_every_days} days)",
+                    f"{due}{' ' + badge('overdue', 'overdue') if stale else ''} "
+                    f"(every {r.review_every_days} days)",
                 ],
             ]
         )
@@ -642,7 +649,7 @@ def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             cell(a.action),
             cell(a.owner),
             a.due.isoformat(),
-            "done" if a.done else ("**overdue**" if a.due < kb.as_of else "open"),
+            "done" if a.done else (badge("overdue", "overdue") if a.due < kb.as_of else "open"),
         ]
         for a in r.actions
     ]
