@@ -16,6 +16,7 @@ import base64
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -51,10 +52,10 @@ SCREENSHOTS = ["home", "radar", "predictions", "review", "decision", "benchmark"
 WIDTHS = {"desktop": 1400, "phone": 390}
 
 
-def set_width(page: DevTools, width: int) -> None:
+def set_width(page: DevTools, width: int, height: int = 900) -> None:
     page.call(
         "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
 
 
@@ -209,22 +210,20 @@ def take_screenshots(page: DevTools, base: str, out_dir: Path = SCREENSHOT_DIR) 
         for name in SCREENSHOTS:
             page.goto(_url(base, paths[name]))
             page.evaluate("document.fonts.ready.then(() => true)")
-            # Material hides the header tabs once the page has scrolled: start from the top.
-            page.evaluate("window.scrollTo(0, 0)")
-            page.wait_for(
-                "(() => { const t = document.querySelector('.md-tabs');"
-                "  return !t || !t.hasAttribute('hidden') || innerWidth < 1220; })()",
-                "the header tabs to show",
-            )
             height = min(int(page.evaluate("document.documentElement.scrollHeight")), MAX_HEIGHT)
+            # A viewport as tall as the shot: capturing beyond the viewport would make Material
+            # treat the page as scrolled and fade out the header tabs.
+            set_width(page, width, height)
+            page.evaluate("window.scrollTo(0, 0)")
+            time.sleep(0.8)
             shot = page.call(
                 "Page.captureScreenshot",
                 {
                     "format": "png",
-                    "captureBeyondViewport": True,
                     "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
                 },
             )
+            set_width(page, width)
             target = out_dir / f"{name}-{device}.png"
             target.write_bytes(base64.b64decode(shot["data"]))
             written.append(target)
