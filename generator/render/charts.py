@@ -48,12 +48,6 @@ class ChartSink:
         args = (metric, unit, better, list(methods))
         return self._add(f"runs of {metric}", lambda: benchmark_chart(*args), args)
 
-    def radar(self, entries: Sequence[tuple[str, str, str]]) -> str:
-        from ..charts import radar_chart
-
-        args = list(entries)
-        return self._add("the radar", lambda: radar_chart(args), args)
-
     def calibration(self, bins: Sequence[dict[str, Any]]) -> str:
         from ..charts import calibration_chart
 
