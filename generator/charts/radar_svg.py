@@ -254,6 +254,10 @@ def _marker(blip: Blip, b: float, cx: float, cy: float) -> str:
     return ""
 
 
+#: Number size in a blip, relative to its radius, by digit count (as large as still fits).
+_NUMBER_SCALE = {1: 1.25, 2: 1.1, 3: 0.8}
+
+
 def radar_svg(
     layout: RadarLayout, href: Callable[[str], str], *, title: str = "Technique radar"
 ) -> str:
@@ -268,13 +272,12 @@ def radar_svg(
         f'<title id="assay-radar-title">{esc(title)}: {len(layout.blips)} techniques in '
         f"{len(layout.sectors)} areas; the numbered list beside it names each one</title>",
     ]
-    for ring, inner, ring_outer in reversed(layout.rings):
+    for ring, _, ring_outer in reversed(layout.rings):
         dash = ' stroke-dasharray="6 4"' if ring == "SKIP" else ""
         out.append(
             f'<circle cx="{f(cx)}" cy="{f(cy)}" r="{f(ring_outer)}" fill="{RING_TINT[ring]}" '
             f'stroke="#8a8f98" stroke-width="1"{dash}/>'
         )
-        del inner
     if len(layout.sectors) > 1:
         for s in layout.sectors:
             x, y = _point(outer, s.start)
@@ -307,13 +310,14 @@ def radar_svg(
         ring = _ring(e.ring)
         x, y = cx + blip.x, cy + blip.y
         tip = esc(tooltip(blip))
+        size = b * _NUMBER_SCALE[min(len(str(blip.number)), 3)]
         out.append(
             f'<a href="{esc(href(e.id))}" class="assay-blip" aria-label="{tip}">'
             f"<title>{tip}</title>{_marker(blip, b, cx, cy)}"
             f'<circle cx="{f(x)}" cy="{f(y)}" r="{f(b)}" fill="{RING_FILL[ring]}" '
             'stroke="#fff" stroke-width="1.5"/>'
-            f'<text x="{f(x)}" y="{f(y + b * 0.36)}" text-anchor="middle" '
-            f'font-size="{f(b * (1.0 if blip.number < 100 else 0.8))}" font-weight="700" '
+            f'<text x="{f(x)}" y="{f(y + size * 0.36)}" text-anchor="middle" '
+            f'font-size="{f(size)}" font-weight="700" '
             f'fill="#fff">{blip.number}</text></a>'
         )
     out.append("</svg>")
