@@ -29,8 +29,14 @@
     for (var i = 0; i < rows.length; i++) {
       for (var j = 0; j < rows[i].cells.length; j++) {
         var cell = rows[i].cells[j];
-        var n = number(cell.textContent.trim());
+        var text = cell.textContent.trim();
+        var n = number(text);
         if (n !== null) cell.setAttribute("data-sort", n);
+        // Figures never wrap: dates, numbers, percentages, intervals (short cells only: a
+        // sentence that happens to start with a number still wraps).
+        if (text.length <= 40 && (n !== null || /^\d{4}-\d{2}-\d{2}\b/.test(text))) {
+          cell.classList.add("assay-nw");
+        }
       }
     }
     var ths = head.rows[0].cells;

@@ -300,7 +300,7 @@ def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
                 ["On", "Technique", "Move", "Decision"],
                 [
                     [
-                        m.on.isoformat(),
+                        nw(m.on.isoformat()),
                         cell(m.technique),
                         f"{badge(m.from_status, RING_CSS[m.from_status])} → {badge(m.to_status, RING_CSS[m.to_status])}",
                         decision_ref(kb, m.to_id, m.to_id),

@@ -267,7 +267,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     if r.gates:
         rows = [
             [
-                g.on.isoformat(),
+                nw(g.on.isoformat()),
                 g.gate,
                 badge(g.answer, g.answer.lower()),
                 cell(g.by),
@@ -322,7 +322,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             here = " (this record)" if did == e.id else ""
             rows.append(
                 [
-                    d.decided_on.isoformat(),
+                    nw(d.decided_on.isoformat()),
                     badge(d.status, RING_CSS[d.status]),
                     d.stage,
                     decision_ref(kb, did, d.title) + here,
@@ -637,7 +637,8 @@ def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         + "\n"
     )
     out += section(
-        "Timeline", table(["On", "Event"], [[t.on.isoformat(), cell(t.event)] for t in r.timeline])
+        "Timeline",
+        table(["On", "Event"], [[nw(t.on.isoformat()), cell(t.event)] for t in r.timeline]),
     )
     out += section(
         "What failed", table(["Category", "What"], [[f.category, cell(f.what)] for f in r.failures])
@@ -648,7 +649,7 @@ def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         [
             cell(a.action),
             cell(a.owner),
-            a.due.isoformat(),
+            nw(a.due.isoformat()),
             "done" if a.done else (badge("overdue", "overdue") if a.due < kb.as_of else "open"),
         ]
         for a in r.actions
