@@ -78,7 +78,8 @@ def test_clicking_a_radar_blip_lands_on_its_decision(page: DevTools, base_url: s
     blip = page.wait_for(
         "(() => { const a = document.querySelector('svg.assay-radar-svg a.assay-blip');"
         "  if (!a) return null; const r = a.querySelector('circle').getBoundingClientRect();"
-        "  return {href: a.getAttribute('href'), title: a.querySelector('title').textContent,"
+        "  return {href: new URL(a.getAttribute('href'), location.href).pathname,"
+        "          title: a.querySelector('title').textContent,"
         "          x: r.left + r.width / 2, y: r.top + r.height / 2, w: r.width}; })()",
         "a blip on the radar",
     )
@@ -88,7 +89,7 @@ def test_clicking_a_radar_blip_lands_on_its_decision(page: DevTools, base_url: s
     page.evaluate(
         "document.querySelector('svg.assay-radar-svg a.assay-blip').scrollIntoView({block: 'center'})"
     )
-    blip = page.evaluate(
+    centre = page.evaluate(
         "(() => { const r = document.querySelector('svg.assay-radar-svg a.assay-blip circle')"
         "  .getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
     )
@@ -96,19 +97,19 @@ def test_clicking_a_radar_blip_lands_on_its_decision(page: DevTools, base_url: s
     for kind in ("mousePressed", "mouseReleased"):
         page.call(
             "Input.dispatchMouseEvent",
-            {"type": kind, "x": blip["x"], "y": blip["y"], "button": "left", "clickCount": 1},
+            {"type": kind, "x": centre["x"], "y": centre["y"], "button": "left", "clickCount": 1},
         )
     landed = page.wait_for(
         "!document.assayStale && document.readyState === 'complete' && location.pathname",
         "the decision page to load after the click",
     )
-    assert landed.startswith("/decisions/"), landed
-    technique = page.evaluate(
-        "[...document.querySelectorAll('.md-typeset li')].map(li => li.textContent)"
-        ".find(t => t.startsWith('Technique:'))"
+    assert landed == blip["href"] and landed.startswith("/decisions/"), (landed, blip)
+    # the decision of the technique the tooltip names
+    technique = blip["title"].split(" · ")[0].split(". ", 1)[1]
+    facts = page.evaluate(
+        "[...document.querySelectorAll('.md-typeset li')].map(li => li.textContent.trim())"
     )
-    title = page.evaluate("document.querySelector('.md-typeset h1').textContent")
-    assert technique and title, (technique, title)
+    assert f"Technique: {technique}" in facts, (technique, facts)
 
 
 def test_an_index_table_sorts_by_a_column_and_filters(page: DevTools, base_url: str) -> None:
@@ -162,6 +163,29 @@ def test_an_index_table_sorts_by_a_column_and_filters(page: DevTools, base_url: 
         f".map(tr => tr.cells[{select['column']}].textContent.trim())"
     )
     assert visible and set(visible) == {owner}, visible
+
+
+def test_printed_review_agenda_is_a_handout(page: DevTools, base_url: str) -> None:
+    set_width(page, WIDTHS["desktop"])
+    page.goto(_url(base_url, "review/"))
+    page.call("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = page.evaluate(
+            "(() => { const d = s => { const e = document.querySelector(s);"
+            "  return e ? getComputedStyle(e).display : 'absent'; };"
+            "  return {header: d('.md-header'), sidebar: d('.md-sidebar--primary'),"
+            "          footer: d('.md-footer'), box: d('.assay-review-check'),"
+            "          table: d('.md-typeset table')}; })()"
+        )
+    finally:
+        page.call("Emulation.setEmulatedMedia", {"media": ""})
+    assert shown["header"] == shown["sidebar"] == shown["footer"] == "none", shown
+    assert shown["box"] == "inline-block" and shown["table"] == "table", shown
+    # on screen the tick boxes are not shown
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.assay-review-check')).display")
+        == "none"
+    )
 
 
 def inject_axe(page: DevTools) -> None:
