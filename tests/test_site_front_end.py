@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import VALID_ROOT
 
 from generator.cli import main
-from generator.publish import DEFAULT_CONFIG
+from generator.compile import DEFAULT_CONFIG
 from generator.render.assets import LICENSES, SCRIPTS
 
 AS_OF = "2026-11-25"
@@ -146,7 +146,7 @@ def test_superseded_decisions_are_marked_in_lists_and_bannered(site: Path) -> No
     assert 'class="assay-was"' in row and "assay-superseded" in row
     page = _article(site, "decisions/flash-attention-assess")
     first_section = page.index("<h2")
-    banner = page.index('class="admonition note"')
+    banner = page.index('class="assay-banner assay-banner-note"')
     assert banner < first_section and "Superseded" in page[banner:first_section]
     backlinks = _article(site, "benchmarks/fa-latency")
     assert "flash-attention-adopt" in backlinks
@@ -154,7 +154,7 @@ def test_superseded_decisions_are_marked_in_lists_and_bannered(site: Path) -> No
 
 def test_due_warnings_become_banners_at_the_top(site: Path) -> None:
     page = _article(site, "predictions/due-one")
-    banner = page.index('class="admonition warning"')
+    banner = page.index('class="assay-banner assay-banner-warning"')
     assert "Due for resolution" in page[banner : banner + 300]
     assert banner < page.index("<h2")
 
