@@ -63,15 +63,16 @@ def test_rows_take_the_interval_from_the_statistics_engine() -> None:
     stats = compute.benchmark_stats("x", b)
     rows = forest_rows(stats, "lat", b)
     c = stats.comparisons[0]
-    assert rows[0] == ForestRow("fast", c.verdict, c.rel_diff, *c.rel_diff_ci, "method", ())
+    vi = c.judgement.verdict_interval  # the interval the verdict rests on, at its level
+    assert vi.rel[0] is not None and vi.level > 0.95  # Holm-adjusted over 2 comparisons
+    assert rows[0] == ForestRow(
+        "fast", c.verdict, c.rel_diff, vi.rel[0], vi.rel[1], "method", (), vi.level
+    )
     a = stats.ablations[0]
     assert rows[1].kind == "ablation" and rows[1].label == "no-cache"
     assert rows[1].rel == a.rel_contribution
-    expected = getattr(a, "rel_contribution_ci", None) or (
-        a.contribution_ci[0] / abs(a.mean_variant),
-        a.contribution_ci[1] / abs(a.mean_variant),
-    )
-    assert (rows[1].lo, rows[1].hi) == pytest.approx(expected)
+    avi = a.judgement.verdict_interval
+    assert (rows[1].lo, rows[1].hi, rows[1].level) == (avi.rel[0], avi.rel[1], avi.level)
     assert rows[0].runs == () and rows[1].runs == ()  # unpaired: no per-run differences
 
 
@@ -121,7 +122,13 @@ def test_interval_band_and_zero_line_are_drawn_at_their_values() -> None:
         top_x = float(re.match(r"M([-\d.]+) ", diamond[0].get("d", "")).group(1))  # type: ignore[union-attr]
         assert top_x == pytest.approx(x(r.rel), abs=0.01)  # type: ignore[arg-type]
     text = "".join(root.itertext())
-    assert "−20.0 % (−23.0 % to −17.0 %)" in text and "better" in text
+    assert "−20.0 % (95 % CI −23.0 % to −17.0 %)" in text and "better" in text
+
+
+def test_the_level_of_the_interval_is_written_beside_it() -> None:
+    rows = [ForestRow("x", "inconclusive", 0.01, -0.02, 0.04, level=0.975)]
+    text = "".join(ET.fromstring(forest_svg("m", None, "higher", 0.05, rows)).itertext())
+    assert "+1.0 % (97.5 % CI −2.0 % to +4.0 %)" in text
 
 
 def test_no_band_without_min_effect_and_rows_without_interval_have_no_bar() -> None:

@@ -1,7 +1,8 @@
 """Forest plots of a benchmark, one per metric, as hand-written SVG.
 
 One row per method compared with the baseline (and per ablation variant, compared with the
-full method): the relative change as a point, its 95 % interval as a bar, a zero line and a
+full method): the relative change as a point, the interval its verdict rests on as a bar
+(at that interval's level, written beside it), a zero line and a
 shaded band of ±``min_effect`` (the smallest change that matters), coloured by verdict. In a
 paired design each row also shows the per-run differences (run *i* of the method minus run
 *i* of the reference, over the reference mean), so the reader sees the pairs, not only their
@@ -56,6 +57,7 @@ class ForestRow:
     hi: float | None
     kind: Literal["method", "ablation"] = "method"
     runs: tuple[float, ...] = field(default_factory=tuple)  # paired per-run relative diffs
+    level: float = 0.95  # confidence level of [lo, hi]
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ def forest_scale(rows: Sequence[ForestRow], min_effect: float | None) -> ForestS
     return ForestScale(lo, hi, tuple(lo + i * step for i in range(n + 1)))
 
 
+def _level(level: float) -> str:
+    """0.95 → '95', 0.9875 → '98.75' (as the statistics text writes levels)."""
+    return f"{level * 100:.4g}"
+
+
 def pct(v: float | None, digits: int = 1) -> str:
     if v is None:
         return "–"
@@ -134,7 +141,7 @@ def forest_svg(
     summary = "; ".join(
         f"{r.label}: {pct(r.rel)}"
         + (
-            f" (95 % CI {pct(r.lo)} to {pct(r.hi)})"
+            f" ({_level(r.level)} % CI {pct(r.lo)} to {pct(r.hi)})"
             if r.lo is not None and r.hi is not None
             else ""
         )
@@ -235,7 +242,11 @@ def _row(r: ForestRow, i: int, scale: ForestScale) -> str:
             f'<path d="M{f(x)} {f(y - 7)}L{f(x + 7)} {f(y)}L{f(x)} {f(y + 7)}L{f(x - 7)} {f(y)}Z" '
             f'fill="{colour}" stroke="#fff" stroke-width="1"/>'
         )
-    interval = f" ({pct(r.lo)} to {pct(r.hi)})" if r.lo is not None and r.hi is not None else ""
+    interval = (
+        f" ({_level(r.level)} % CI {pct(r.lo)} to {pct(r.hi)})"
+        if r.lo is not None and r.hi is not None
+        else ""
+    )
     parts.append(
         f'<text x="{f(LABEL_W + PLOT_W + 12)}" y="{f(y + 4)}" font-size="12" fill="#1f2430">'
         f"{esc(pct(r.rel) + interval)} "
@@ -247,19 +258,26 @@ def _row(r: ForestRow, i: int, scale: ForestScale) -> str:
 # -- from the statistics engine's results ------------------------------------------------------
 
 
-def _relative_interval(obj: Any, *names: str) -> tuple[float | None, float | None]:
-    for name in names:
-        ci = getattr(obj, name, None)
-        if ci is not None and len(ci) == 2:
-            return _finite(ci[0]), _finite(ci[1])
-    return None, None
+def _interval(obj: Any, fallback: str) -> tuple[float | None, float | None, float]:
+    """The relative interval the verdict rests on (`judgement.verdict_interval`, at its own
+    level: Holm-adjusted, TOST or non-inferiority), else the unadjusted 95 % `fallback`."""
+    vi = getattr(getattr(obj, "judgement", None), "verdict_interval", None)
+    rel = getattr(vi, "rel", None)
+    if vi is not None and rel is not None and len(rel) == 2:
+        lo, hi = _finite(rel[0]), _finite(rel[1])
+        if lo is not None and hi is not None:
+            return lo, hi, float(vi.level)
+    ci = getattr(obj, fallback, None)
+    if ci is not None and len(ci) == 2:
+        return _finite(ci[0]), _finite(ci[1]), 0.95
+    return None, None, 0.95
 
 
 def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
-    """The rows of one metric from a `BenchmarkStats`: its comparisons (interval
-    `rel_diff_ci`), then its ablation contributions (interval `rel_contribution_ci` where the
-    engine provides it, else the contribution interval over the variant mean, the same
-    scaling the engine documents for `rel_diff_ci`).
+    """The rows of one metric from a `BenchmarkStats`: its comparisons, then its ablation
+    contributions, each with the interval its verdict rests on (see `_interval`), so that
+    the bar and the colour never disagree. An engine without relative intervals for
+    ablations gets the contribution interval over the variant mean.
 
     With the benchmark `record` of a paired design, each row also gets its per-run
     differences over the reference mean the engine reports.
@@ -282,15 +300,17 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
     for c in stats.comparisons:
         if c.metric != metric:
             continue
-        lo, hi = _relative_interval(c, "rel_diff_ci")
+        lo, hi, level = _interval(c, "rel_diff_ci")
         per_run: tuple[float, ...] = ()
         if c.method in runs and base in runs:
             per_run = _per_run(runs[c.method], runs[str(base)], c.mean_baseline)
-        rows.append(ForestRow(c.method, c.verdict, _finite(c.rel_diff), lo, hi, "method", per_run))
+        rows.append(
+            ForestRow(c.method, c.verdict, _finite(c.rel_diff), lo, hi, "method", per_run, level)
+        )
     for a in stats.ablations:
         if a.metric != metric:
             continue
-        lo, hi = _relative_interval(a, "rel_contribution_ci")
+        lo, hi, level = _interval(a, "rel_contribution_ci")
         if lo is None and a.mean_variant:
             lo, hi = scale_interval(a.contribution_ci, 1.0 / abs(a.mean_variant))
         per_run = ()
@@ -298,7 +318,14 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
             per_run = _per_run(runs[str(full)], variants[a.variant], a.mean_variant)
         rows.append(
             ForestRow(
-                a.variant, a.verdict, _finite(a.rel_contribution), lo, hi, "ablation", per_run
+                a.variant,
+                a.verdict,
+                _finite(a.rel_contribution),
+                lo,
+                hi,
+                "ablation",
+                per_run,
+                level,
             )
         )
     return rows

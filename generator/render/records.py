@@ -581,8 +581,11 @@ def _forest_section(r: Benchmark, s: Any, charts: ChartSink) -> str:
         "Changes at a glance",
         "Each row is a method's change against the baseline (or, for an ablation, the full "
         "method against the variant without a component): the diamond is the change, the bar "
-        "its 95 % interval, the shaded band the minimum effect that matters, the colour the "
-        "verdict." + paired + "\n\n" + "\n\n".join(figures),
+        "the interval the verdict rests on (its level written beside it), the shaded band the "
+        "minimum effect that matters, the colour the verdict."
+        + paired
+        + "\n\n"
+        + "\n\n".join(figures),
     )
 
 
