@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from .common import FiniteFloat, Record, RecordId, Slug, Strict, Text
+from .common import FiniteFloat, Record, RecordId, Strict, Text
 
 Runs = dict[str, list[FiniteFloat]]
 
 
 class Metric(Strict):
-    name: Slug
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
     unit: str | None = None
     better: Literal["higher", "lower"]
     min_effect: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
