@@ -52,7 +52,7 @@ methods:   # methods comment
 # trailing comment in the front matter
 ---
 
-Body with **Markdown**, `code` and trailing spaces.  
+Body with **Markdown**, `code` and a hard line break.\\
 Second line.
 """
 
@@ -171,7 +171,7 @@ def test_adding_a_metric_to_every_method(kb: Path, tmp_path: Path) -> None:
     for method in ("sdpa", "flash-attn-2"):
         rows += [f"{method},peak_mem_gb,{i},{20 + i / 10},GB,lower" for i in range(5)]
     csv.write_text("\n".join(rows) + "\n")
-    code, out, err = cli("import", "csv", str(csv), "--into", "fa-latency", "--root", str(kb))
+    code, _, err = cli("import", "csv", str(csv), "--into", "fa-latency", "--root", str(kb))
     # The ablation variant has no peak_mem_gb runs: the record would be invalid, so the
     # import is refused and names the problem.
     assert code == 1
@@ -266,7 +266,7 @@ def test_new_record_needs_two_methods_and_a_known_baseline(kb: Path) -> None:
         "nope",
     )
     assert code == 1 and "--baseline 'nope'" in err and not target.exists()
-    code, out, _ = cli(
+    code, _, _ = cli(
         "import",
         "hyperfine",
         str(HYPERFINE),
