@@ -424,3 +424,19 @@ def test_nothing_is_written_when_the_file_changes_meanwhile(
         run_import("hyperfine", [HYPERFINE], kb, "sleep-timing", select="sleep 0.002", replace=True)
     assert path.read_text().endswith("A colleague's edit.\n")
     assert sorted(os.listdir(path.parent)) == ["fa-latency.md", "sleep-timing.md"]
+
+
+def test_lm_eval_models_make_a_paired_record(kb: Path) -> None:
+    files = sorted(str(p) for p in (FIX / "lm-eval").glob("*/samples_*.jsonl"))
+    code, out, err = cli(
+        "import", "lm-eval", *files, "--into", "pythia-arc", "--root", str(kb), "--metric", "acc"
+    )
+    assert code == 0, out + err
+    text = (kb / "content/benchmarks/pythia-arc.md").read_text()
+    assert "paired: true" in text and "run_on: 2026-11-20" in text
+    code, out, _ = cli("stats", "pythia-arc", "--root", str(kb), "--format", "json")
+    assert code == 0
+    comparison = __import__("json").loads(out)["comparisons"][0]
+    # Per-item differences (410m − 160m) are 0,1,0,0,0,0,1,0,0,1: mean 0.3 over 10 items.
+    assert comparison["test"].startswith("paired") and comparison["n_method"] == 10
+    assert comparison["diff"] == pytest.approx(0.3)
