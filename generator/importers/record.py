@@ -86,6 +86,11 @@ def import_into(
             raise ImportFailed(f"{rel}: larger than 1 MiB; run 'assay check {rel}'")
         new_text, added, notes = edit_record(old, rel, plan, replace=replace, baseline=baseline)
         new = new_text.encode("utf-8")
+        notes += [
+            f"{option} applies to new records only; {rel} keeps its own"
+            for option, value in (("--title", title), ("--owner", owner))
+            if value is not None
+        ]
     else:
         new_text, added = new_record_text(
             root, folder, record_id, plan, baseline, title, owner, today
@@ -158,7 +163,13 @@ def new_record_text(
         f"protocol: {scalar(f'Imported with assay import {plan.fmt} from {files}.')}",
         "metrics:",
     ]
+    added = []
     for name, info in plan.metrics.items():
+        added.append(
+            f"metric {name}"
+            + (f" ({info.unit})" if info.unit else "")
+            + f", {info.better} is better"
+        )
         lines.append(f"  - name: {name}")
         if info.unit:
             lines.append(f"    unit: {scalar(info.unit)}")
@@ -170,7 +181,6 @@ def new_record_text(
             "    # min_effect: 0.05  # smallest change that matters: 5 % of the baseline mean"
         )
     lines.append("methods:")
-    added = []
     for method in methods:
         lines.append(f"  - name: {scalar(method)}")
         if method == chosen:
