@@ -270,3 +270,25 @@ def test_method_option_once_per_file_and_select() -> None:
         )
     with pytest.raises(ImportFailed, match="nothing called 'sleep 9'"):
         make_plan("hyperfine", [hyperfine.read(FIX / "hyperfine.json")], select="sleep 9")
+
+
+def test_lm_eval_task_files_of_one_model_join(tmp_path: Path) -> None:
+    def write(model: str, task: str, scores: list[int]) -> Path:
+        path = tmp_path / model / f"samples_{task}_2026-11-20T09-00-00.000000.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        rows = [
+            {"doc_id": i, "filter": "none", "metrics": ["acc"], "acc": s}
+            for i, s in enumerate(scores)
+        ]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return path
+
+    files = [
+        write("m1", "mmlu_anatomy", [1, 0]),
+        write("m1", "mmlu_astronomy", [1, 1, 0]),
+        write("m2", "mmlu_anatomy", [0, 0]),
+        write("m2", "mmlu_astronomy", [1, 0, 0]),
+    ]
+    plan = make_plan("lm-eval", [lm_eval.read(p) for p in files])
+    assert plan.runs == {"m1": {"acc": [1, 0, 1, 1, 0]}, "m2": {"acc": [0, 0, 1, 0, 0]}}
+    assert plan.paired is True

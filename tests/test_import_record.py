@@ -440,3 +440,96 @@ def test_lm_eval_models_make_a_paired_record(kb: Path) -> None:
     # Per-item differences (410m − 160m) are 0,1,0,0,0,0,1,0,0,1: mean 0.3 over 10 items.
     assert comparison["test"].startswith("paired") and comparison["n_method"] == 10
     assert comparison["diff"] == pytest.approx(0.3)
+
+
+STYLES = {
+    "flow-everywhere": """\
+---
+title: Flow style record
+owner: marco
+run_on: 2026-03-20
+hardware: laptop
+paired: false
+metrics: [{name: lat, unit: ms, better: lower}]
+methods: [{name: a, baseline: true, runs: {lat: [1, 2, 3]}}, {name: b, runs: {lat: [2, 3, 4]}}]
+---
+""",
+    "indentless-block": """\
+---
+title: Indentless block style
+owner: marco
+run_on: 2026-03-20
+hardware: laptop
+paired: false
+metrics:
+- name: lat
+  unit: ms
+  better: lower
+methods:
+- name: a
+  baseline: true
+  runs:
+    lat:
+    - 1
+    - 2
+    - 3
+- name: "b"
+  runs: {lat: [2, 3, 4]}  # trailing comment
+---
+body
+""",
+    "wide-indent": """\
+---
+title: Four-space indentation
+owner: marco
+run_on: 2026-03-20
+hardware: laptop
+paired: false
+metrics:
+    -   name: lat
+        unit: ms
+        better: lower
+methods:
+    -   name: a
+        baseline: true
+        runs:
+            lat: [1, 2, 3]
+    -   name: b
+        runs:
+            lat: [2, 3, 4]
+---
+""",
+}
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_edits_in_every_yaml_style(kb: Path, tmp_path: Path, style: str) -> None:
+    path = _record(kb, "styled", STYLES[style])
+    long_runs = [round(1.0 + i / 7, 6) for i in range(60)]  # long enough to wrap
+    csv = tmp_path / "x.csv"
+    csv.write_text(
+        "method,metric,run,value,unit,better\n"
+        + "".join(f"a,lat,{i},{v},ms,lower\n" for i, v in enumerate(long_runs))
+        + "".join(f"c: new,lat,{i},{v},ms,lower\n" for i, v in enumerate(long_runs))
+        + "".join(f"a,tput,{i},{v},req/s,higher\n" for i, v in enumerate(long_runs))
+        + "".join(f"b,tput,{i},{v},req/s,higher\n" for i, v in enumerate(long_runs))
+        + "".join(f"c: new,tput,{i},{v},req/s,higher\n" for i, v in enumerate(long_runs))
+    )
+    code, out, err = cli(
+        "import", "csv", str(csv), "--into", "styled", "--root", str(kb), "--replace"
+    )
+    assert code == 0, out + err
+    assert _runs(path) == {
+        "a": {"lat": long_runs, "tput": long_runs},
+        "b": {"lat": [2, 3, 4], "tput": long_runs},
+        "c: new": {"lat": long_runs, "tput": long_runs},
+    }
+    parsed = parse_record(path.read_bytes(), "x")
+    assert parsed.data is not None
+    assert parsed.data["metrics"][1] == {"name": "tput", "unit": "req/s", "better": "higher"}
+    original = parse_record(STYLES[style].encode(), "x").data
+    assert original is not None
+    for key in ("title", "owner", "run_on", "hardware", "paired"):
+        assert parsed.data[key] == original[key]
+    assert path.read_text().endswith(STYLES[style].split("---\n", 2)[2])  # the body
+    _check(kb)

@@ -38,10 +38,15 @@ class _Edits:
     def __init__(self, text: str) -> None:
         self.text = text
         self.nl = "\r\n" if "\r\n" in text else "\n"
-        self.edits: list[tuple[int, int, int, str]] = []
+        self.edits: list[tuple[int, int, int, int, str]] = []
 
-    def add(self, start: int, end: int, replacement: str) -> None:
-        self.edits.append((start, end, len(self.edits), replacement.replace("\n", self.nl)))
+    def add(self, start: int, end: int, replacement: str, *, last: bool = False) -> None:
+        """Replace [start, end). Insertions at one position keep the order they were added
+        in, except that `last` ones (appended list items) follow all others: a key added to
+        the last method's runs must stay inside that method."""
+        self.edits.append(
+            (start, end, int(last), len(self.edits), replacement.replace("\n", self.nl))
+        )
 
     def line_end(self, pos: int) -> int:
         i = self.text.find("\n", pos)
@@ -51,7 +56,9 @@ class _Edits:
 
     def apply(self) -> str:
         text = self.text
-        for start, end, _, replacement in sorted(self.edits, key=lambda e: (-e[0], -e[2])):
+        for start, end, _, _, replacement in sorted(
+            self.edits, key=lambda e: (-e[0], -e[2], -e[3])
+        ):
             text = text[:start] + replacement + text[end:]
         return text
 
@@ -234,7 +241,9 @@ def _append_item(
             flows = ", ".join(f"{m}: {flow_list(v, 0, 0, width=10**9)}" for m, v in runs)
             body += f", runs: {{{flows}}}"
         if seq.flow:
-            edits.add(seq.close, seq.close, (", " if seq.entries else "") + "{" + body + "}")
+            edits.add(
+                seq.close, seq.close, (", " if seq.entries else "") + "{" + body + "}", last=True
+            )
             return
         raise ImportFailed("the record's list is empty: fill it in by hand first")
     first = seq.entries[0]
@@ -252,7 +261,7 @@ def _append_item(
             + f"{metric}: "
             + flow_list(values, inner + len(metric) + 2, inner + 2)
         )
-    edits.add(edits.line_end(seq.end), edits.line_end(seq.end), text)
+    edits.add(edits.line_end(seq.end), edits.line_end(seq.end), text, last=True)
 
 
 def _add_key(edits: _Edits, mapping: Node, key: str, values: list[float]) -> None:
