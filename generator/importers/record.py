@@ -20,7 +20,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, format_text
 from ..kb import analyse, compile_entries
 from ..link import RESERVED_IDS
-from ..load import discover, locate
+from ..load import UnsafeRead, discover, locate, read_bounded
 from ..parse import MAX_BYTES
 from ..schema import ID_PATTERN
 from . import defaults
@@ -81,9 +81,12 @@ def import_into(
     if os.path.lexists(target):
         if target.is_symlink() or not target.is_file():
             raise ImportFailed(f"{rel}: not a regular file; assay import edits only regular files")
-        old = target.read_bytes()
-        if len(old) > MAX_BYTES:
-            raise ImportFailed(f"{rel}: larger than 1 MiB; run 'assay check {rel}'")
+        try:
+            old = read_bounded(target, MAX_BYTES)
+        except UnsafeRead as exc:
+            raise ImportFailed(f"{rel}: {exc.message}; run 'assay check {rel}'") from None
+        except OSError as exc:
+            raise ImportFailed(f"{rel}: cannot read it: {exc.strerror or exc}") from None
         new_text, added, notes = edit_record(old, rel, plan, replace=replace, baseline=baseline)
         new = new_text.encode("utf-8")
         notes += [
@@ -239,7 +242,11 @@ def _write(target: Path, data: bytes, expected: bytes | None) -> None:
                 ) from None
         else:
             st = target.lstat()
-            if not stat.S_ISREG(st.st_mode) or target.read_bytes() != expected:
+            try:
+                current = read_bounded(target, MAX_BYTES)
+            except OSError:
+                current = None
+            if not stat.S_ISREG(st.st_mode) or current != expected:
                 raise ImportFailed(
                     f"{target} changed while importing; nothing was written: run the import again"
                 )
