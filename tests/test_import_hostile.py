@@ -171,3 +171,11 @@ def test_any_json_gives_a_reading_or_a_clear_refusal(tmp_path: Path, fmt: str, d
         return
     for series in reading.series:
         assert all(isinstance(v, float) for v in series.values)
+
+
+def test_pathological_json_is_refused_in_linear_time(tmp_path: Path) -> None:
+    # Half a million unterminated escaped quotes: a backtracking string scan would take hours.
+    path = tmp_path / "quotes.json"
+    path.write_text('{"results": ["' + '\\"' * 500_000)
+    with pytest.raises(ImportFailed, match="not valid JSON"):
+        FORMATS["hyperfine"](path)

@@ -108,26 +108,20 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_ESCAPE = re.compile(r"\\.", re.S)
+_STRING = re.compile(r'"[^"]*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def _depth_ok(text: str) -> bool:
-    # Counting brackets outside strings bounds nesting before the parser recurses.
+    # Escapes, then strings removed (each pass linear), only brackets left: nesting is
+    # bounded before the parser recurses.
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
     depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return False
-        elif ch in "]}":
-            depth -= 1
+    for ch in brackets:
+        depth += 1 if ch in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return False
     return True
 
 
