@@ -454,6 +454,20 @@ metrics: [{name: lat, unit: ms, better: lower}]
 methods: [{name: a, baseline: true, runs: {lat: [1, 2, 3]}}, {name: b, runs: {lat: [2, 3, 4]}}]
 ---
 """,
+    "flow-trailing-commas": """\
+---
+title: Flow style with trailing commas
+owner: marco
+run_on: 2026-03-20
+hardware: laptop
+paired: false
+metrics: [{name: lat, unit: ms, better: lower},]
+methods: [
+  {name: a, baseline: true, runs: {lat: [1, 2, 3],}},
+  {name: b, runs: {lat: [2, 3, 4], }},  # comment inside the flow list
+]
+---
+""",
     "indentless-block": """\
 ---
 title: Indentless block style

@@ -241,9 +241,10 @@ def _append_item(
             flows = ", ".join(f"{m}: {flow_list(v, 0, 0, width=10**9)}" for m, v in runs)
             body += f", runs: {{{flows}}}"
         if seq.flow:
-            edits.add(
-                seq.close, seq.close, (", " if seq.entries else "") + "{" + body + "}", last=True
+            sep = _flow_separator(
+                edits.text, seq.close, seq.entries[-1].end if seq.entries else None
             )
+            edits.add(seq.close, seq.close, sep + "{" + body + "}", last=True)
             return
         raise ImportFailed("the record's list is empty: fill it in by hand first")
     first = seq.entries[0]
@@ -264,9 +265,21 @@ def _append_item(
     edits.add(edits.line_end(seq.end), edits.line_end(seq.end), text, last=True)
 
 
+def _flow_separator(text: str, close: int, last_end: int | None) -> str:
+    """What goes before an item added at a flow collection's closing bracket: nothing in an
+    empty collection, else a comma unless one already follows the last item (`[a, b,]`,
+    possibly with comments between)."""
+    if last_end is None:
+        return ""
+    gap = re.sub(r"#[^\n]*", "", text[last_end:close])
+    return " " if "," in gap else ", "
+
+
 def _add_key(edits: _Edits, mapping: Node, key: str, values: list[float]) -> None:
     if mapping.flow:
-        prefix = ", " if mapping.pairs else ""
+        prefix = _flow_separator(
+            edits.text, mapping.close, mapping.pairs[-1][1].end if mapping.pairs else None
+        )
         edits.add(
             mapping.close, mapping.close, f"{prefix}{key}: {flow_list(values, 0, 0, width=10**9)}"
         )
