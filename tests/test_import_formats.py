@@ -69,8 +69,8 @@ def test_hyperfine_reads_times_per_command() -> None:
 
 
 def test_hyperfine_memory_is_a_second_metric(tmp_path: Path) -> None:
-    # hyperfine ≥ 1.18 adds memory_usage_byte per run; Debian ships 1.15, so this file is the
-    # real 1.15 output with that key added in the documented shape (a list of integers).
+    # Newer hyperfine releases add memory_usage_byte per run (Option<Vec<u64>> in its
+    # BenchmarkResult); Debian ships 1.15, so this is the real 1.15 output with that key added.
     raw = _json("hyperfine.json")
     for i, result in enumerate(raw["results"]):
         result["memory_usage_byte"] = [4_000_000 + 1000 * i + j for j in range(5)]
@@ -87,7 +87,7 @@ def test_hyperfine_memory_is_a_second_metric(tmp_path: Path) -> None:
 def test_hyperfine_csv_and_failures_are_refused() -> None:
     with pytest.raises(ImportFailed, match="--export-json"):
         hyperfine.read(FIX / "hyperfine-summary.csv")
-    with pytest.raises(ImportFailed, match=r"3 of 3 runs exited with a non-zero code"):
+    with pytest.raises(ImportFailed, match=r"3 of 3 runs failed \(exit code 1\)"):
         hyperfine.read(FIX / "hyperfine-failing.json")
 
 
@@ -292,3 +292,12 @@ def test_lm_eval_task_files_of_one_model_join(tmp_path: Path) -> None:
     plan = make_plan("lm-eval", [lm_eval.read(p) for p in files])
     assert plan.runs == {"m1": {"acc": [1, 0, 1, 1, 0]}, "m2": {"acc": [0, 0, 1, 0, 0]}}
     assert plan.paired is True
+
+
+def test_hyperfine_run_killed_by_a_signal_is_refused(tmp_path: Path) -> None:
+    raw = _json("hyperfine.json")
+    raw["results"][0]["exit_codes"][2] = None  # hyperfine writes null for a killed run
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ImportFailed, match="killed by a signal"):
+        hyperfine.read(path)

@@ -10,7 +10,6 @@ from .base import (
     Reading,
     Series,
     items,
-    number,
     numbers,
     obj,
     parse_json,
@@ -46,8 +45,8 @@ def read(path: Path) -> Reading:
             failed = [c for c in codes if c != 0]
             if failed:
                 raise ImportFailed(
-                    f"{where}: {len(failed)} of {len(codes)} runs exited with a non-zero code "
-                    f"({number(failed[0], f'{where}.exit_codes')}); their times measure a failure. "
+                    f"{where}: {len(failed)} of {len(codes)} runs failed (exit code "
+                    f"{_code(failed[0])}); their times measure a failure. "
                     "Fix the command and re-run hyperfine (without --ignore-failure)"
                 )
         series.append(Series(command, "time", "s", "lower", times, str(path)))
@@ -55,3 +54,10 @@ def read(path: Path) -> Reading:
             memory = numbers(result["memory_usage_byte"], f"{where}.memory_usage_byte")
             series.append(Series(command, "memory", "B", "lower", memory, str(path)))
     return Reading(str(path), series)
+
+
+def _code(code: object) -> str:
+    # hyperfine writes null for a run killed by a signal.
+    if code is None:
+        return "none: killed by a signal"
+    return str(code) if isinstance(code, int) and not isinstance(code, bool) else "not a number"
