@@ -8,6 +8,7 @@ of the importer.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -301,3 +302,16 @@ def test_hyperfine_run_killed_by_a_signal_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(ImportFailed, match="killed by a signal"):
         hyperfine.read(path)
+
+
+def test_lm_eval_two_models_in_one_folder_need_method_names(tmp_path: Path) -> None:
+    small, big = _lm_files()
+    for src in (small, big):
+        shutil.copy(src, tmp_path / src.name)
+    files = sorted(tmp_path.glob("samples_*.jsonl"))
+    with pytest.raises(ImportFailed, match="--method NAME once per FILE"):
+        make_plan("lm-eval", [lm_eval.read(p) for p in files])
+    plan = make_plan(
+        "lm-eval", [lm_eval.read(p) for p in files], methods=("m160", "m410"), metric="acc"
+    )
+    assert list(plan.runs) == ["m160", "m410"] and plan.paired

@@ -89,7 +89,8 @@ def make_plan(
                 if dup:
                     raise ImportFailed(
                         f"{s.origin}: item {sorted(dup)[0]} of {s.label} / {s.metric} is also "
-                        f"in {earlier.origin}: give each task's samples file once"
+                        f"in {earlier.origin}: give each task's file once per model (files of two models in "
+                        "one folder need --method NAME once per FILE)"
                     )
                 earlier.keys.extend(s.keys)
                 earlier.values.extend(s.values)
