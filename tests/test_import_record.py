@@ -385,6 +385,11 @@ def test_method_names_that_break_yaml_or_markdown_are_quoted(kb: Path, tmp_path:
     )
     code, out, err = cli("import", "csv", str(csv), "--into", "names", "--root", str(kb))
     assert code == 0, out + err
+    assert "note: better: higher for t is guessed from its name: check it" in err
+    assert (
+        "better: higher  # guessed from the name: check it"
+        in (kb / "content/benchmarks/names.md").read_text()
+    )
     assert list(_runs(kb / "content/benchmarks/names.md")) == names
     _check(kb)
 

@@ -99,7 +99,11 @@ def import_into(
             root, folder, record_id, plan, baseline, title, owner, today
         )
         new = new_text.encode("utf-8")
-        notes = []
+        notes = [
+            f"better: {info.better} for {name} is guessed from its name: check it"
+            for name, info in plan.metrics.items()
+            if info.better_guessed
+        ]
     if len(new) > MAX_BYTES:
         raise ImportFailed(
             f"{rel} would be {len(new):,} bytes; records are limited to 1 MiB: import fewer "
