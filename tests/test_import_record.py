@@ -552,3 +552,17 @@ def test_edits_in_every_yaml_style(kb: Path, tmp_path: Path, style: str) -> None
         assert parsed.data[key] == original[key]
     assert path.read_text().endswith(STYLES[style].split("---\n", 2)[2])  # the body
     _check(kb)
+
+
+def test_symlinked_benchmarks_folder_and_folder_target_are_refused(
+    kb: Path, tmp_path: Path
+) -> None:
+    (kb / "content/benchmarks/odd.md").mkdir()
+    code, _, err = cli("import", "hyperfine", str(HYPERFINE), "--into", "odd", "--root", str(kb))
+    assert code == 1 and "not a regular file" in err
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(kb / "content/benchmarks", elsewhere)
+    (kb / "content/benchmarks").symlink_to(elsewhere)
+    code, _, err = cli("import", "hyperfine", str(HYPERFINE), "--into", "fresh", "--root", str(kb))
+    assert code == 1 and "not a plain folder" in err
+    assert not (elsewhere / "fresh.md").exists()
