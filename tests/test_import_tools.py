@@ -73,7 +73,7 @@ def test_pytest_benchmark_live(kb: Path, tmp_path: Path) -> None:
 def test_hyperfine_live(kb: Path, tmp_path: Path) -> None:
     out = tmp_path / "h.json"
     subprocess.run(
-        ["hyperfine", "--runs", "4", "-N", "--export-json", str(out), "sleep 0.001", "sleep 0.003"],
+        ["hyperfine", "--runs", "4", "--export-json", str(out), "sleep 0.001", "sleep 0.003"],
         check=True, capture_output=True,
     )  # fmt: skip
     raw = json.loads(out.read_text())
