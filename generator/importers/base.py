@@ -17,13 +17,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from ..schema.benchmark import METRIC_NAME_PATTERN
+
 #: Input files larger than this are refused before they are read (a record itself is
 #: limited to 1 MiB; 64 MiB of tool output already holds far more samples than fit in one).
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 #: JSON nested deeper than this is refused (tool output is a few levels deep).
 MAX_JSON_DEPTH = 64
 
-METRIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
 
 Better = Literal["higher", "lower"]
 
