@@ -566,3 +566,23 @@ def test_symlinked_benchmarks_folder_and_folder_target_are_refused(
     code, _, err = cli("import", "hyperfine", str(HYPERFINE), "--into", "fresh", "--root", str(kb))
     assert code == 1 and "not a plain folder" in err
     assert not (elsewhere / "fresh.md").exists()
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_thousands_of_runs_are_analysed(kb: Path, tmp_path: Path, paired: bool) -> None:
+    # pytest-benchmark easily records thousands of rounds per benchmark.
+    n = 1500
+    csv = tmp_path / "big.csv"
+    csv.write_text(
+        "method,metric,run,value\n"
+        + "".join(f"a,t,{i},{1 + (i % 7) / 100}\n" for i in range(n))
+        + "".join(f"b,t,{i if paired else n + i},{1.02 + (i % 5) / 100}\n" for i in range(n))
+    )
+    code, out, err = cli("import", "csv", str(csv), "--into", "big", "--root", str(kb))
+    assert code == 0, out + err
+    assert (
+        f"paired: {'true' if paired else 'false'}" in (kb / "content/benchmarks/big.md").read_text()
+    )
+    code, out, _ = cli("stats", "big", "--root", str(kb), "--format", "json")
+    assert code == 0
+    assert __import__("json").loads(out)["comparisons"][0]["n_method"] == n
