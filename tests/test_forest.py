@@ -131,6 +131,14 @@ def test_the_level_of_the_interval_is_written_beside_it() -> None:
     assert "+1.0 % (97.5 % CI −2.0 % to +4.0 %)" in text
 
 
+def test_guardrail_rows_are_marked() -> None:
+    b = _benchmark(paired=True)
+    b.metrics[0].guardrail = True
+    stats = compute.benchmark_stats("x", b)
+    assert stats.comparisons[0].judgement.guardrail
+    assert forest_rows(stats, "lat", b)[0].label == "fast (guardrail)"
+
+
 def test_no_band_without_min_effect_and_rows_without_interval_have_no_bar() -> None:
     rows = [ForestRow("x", "too-few-runs", 0.1, None, None)]
     root = ET.fromstring(forest_svg("m", None, "higher", None, rows))

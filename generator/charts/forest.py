@@ -305,7 +305,16 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
         if c.method in runs and base in runs:
             per_run = _per_run(runs[c.method], runs[str(base)], c.mean_baseline)
         rows.append(
-            ForestRow(c.method, c.verdict, _finite(c.rel_diff), lo, hi, "method", per_run, level)
+            ForestRow(
+                _label(c, c.method),
+                c.verdict,
+                _finite(c.rel_diff),
+                lo,
+                hi,
+                "method",
+                per_run,
+                level,
+            )
         )
     for a in stats.ablations:
         if a.metric != metric:
@@ -318,7 +327,7 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
             per_run = _per_run(runs[str(full)], variants[a.variant], a.mean_variant)
         rows.append(
             ForestRow(
-                a.variant,
+                _label(a, a.variant),
                 a.verdict,
                 _finite(a.rel_contribution),
                 lo,
@@ -329,6 +338,12 @@ def forest_rows(stats: Any, metric: str, record: Any = None) -> list[ForestRow]:
             )
         )
     return rows
+
+
+def _label(obj: Any, name: str) -> str:
+    """A row's name, marked when its metric is a guardrail (a non-inferiority test)."""
+    guardrail = getattr(getattr(obj, "judgement", None), "guardrail", False)
+    return f"{name} (guardrail)" if guardrail is True else name
 
 
 def _per_run(a: Sequence[float], b: Sequence[float], reference_mean: object) -> tuple[float, ...]:
