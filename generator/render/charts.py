@@ -17,6 +17,38 @@ PLACEHOLDER = re.compile(r"<p>ASSAY-CHART-([0-9a-f]{24})</p>")
 DEFERRED = re.compile(r"<!--assay-chart:([0-9a-f]{24})-->")
 
 
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_SVG_TAGS = {
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
+    "tspan", "title", "desc", "defs", "clipPath", "linearGradient", "radialGradient", "stop",
+}  # fmt: skip
+
+
+def svg_is_inert(svg: str) -> bool:
+    """Whether `svg` holds only drawing elements and attributes: no script, no link, no
+    event handler, no reference to anything outside the document."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError:
+        return False
+    for el in root.iter():
+        tag = el.tag.removeprefix(_SVG_NS) if isinstance(el.tag, str) else ""
+        if tag not in _SVG_TAGS:
+            return False
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            low = value.replace(" ", "").lower()
+            if local.startswith("on") or local in ("href", "src", "style"):
+                return False
+            if "url(" in low and not re.fullmatch(r"url\(#[\w.-]+\)", low):
+                return False
+            if "javascript:" in low or "data:" in low:
+                return False
+    return True
+
+
 class ChartSink:
     """Collects the charts of a build: placeholder key → SVG (rendered once per key)."""
 
@@ -31,6 +63,10 @@ class ChartSink:
         # chart when they were rendered before (see ChartCache.svg_for).
         text = json.dumps([alt, inputs], sort_keys=True, ensure_ascii=False, default=repr)
         svg = self.cache.svg_for(text, build)
+        if not svg_is_inert(svg):
+            # Only a planted or corrupted cache file can get here (the cache folder is in
+            # the repository): never insert it.
+            return f"_Chart omitted: {alt} (its cached SVG is not what Assay renders; delete .assay-cache/)_"
         key = hashlib.sha256(svg.encode()).hexdigest()[:24]
         self.svgs[key] = svg
         return f"ASSAY-CHART-{key}"

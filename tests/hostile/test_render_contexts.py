@@ -302,3 +302,29 @@ def test_adversarial_markdown_builds_in_bounded_time(tmp_path: Path) -> None:
         page = (tmp_path / f"site/papers/adv-{name}/index.html").read_text()
         assert f"{name} LoRA" in page
         assert html_problems(page) == []
+
+
+def test_planted_cache_files_never_reach_the_site(tmp_path: Path) -> None:
+    """.assay-cache/ lies in the repository: a pull request could commit files into it."""
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    args = ["build", "--root", str(root), "--site-dir", str(tmp_path / "site"), "--as-of", AS_OF]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    payload = (  # shaped like an SVG document, as a cache reader might check
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(\'PWN\')">'
+        "<script>alert('PWN-cache')</script><a href=\"javascript:alert('PWN')\">x</a></svg>"
+    )
+    for suffix in (".svg", ".html"):  # the chart cache alone, then both caches
+        planted = 0
+        for path in (root / ".assay-cache").rglob(f"*{suffix}"):
+            path.write_text(payload)
+            planted += 1
+        assert planted > 3, suffix
+        shutil.rmtree(tmp_path / "site")
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        for page in (tmp_path / "site").rglob("*.html"):
+            assert html_problems(page.read_text()) == [], page
+        if suffix == ".svg":
+            bench = (tmp_path / "site/benchmarks/fa-latency/index.html").read_text()
+            assert "Chart omitted" in bench  # the planted SVG was refused, not inserted
