@@ -1,5 +1,6 @@
-"""`assay serve`: an edit shows up, the search index stays whole and free of duplicates,
-and a broken edit keeps the last good site up (generator/incremental.py)."""
+"""`assay serve`: an edit shows up (on the record's page and the pages summarizing it), the
+search index stays whole and free of duplicates, and a broken edit shows its diagnostics in
+the browser until it is fixed (generator/serve.py, generator/incremental.py)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,11 @@ def test_broken_edit_is_reported_and_fixing_it_recovers(
     while b"E-SCHEMA" not in seen and time.monotonic() < deadline:
         seen += proc.stderr.read1(65536)
     assert b"content/decisions/flash-attention-adopt.md:6:9: error[E-SCHEMA] status" in seen
+    # The browser shows the diagnostics too (the record's page and the home page), rather
+    # than waiting or showing the stale page.
+    shown = "flash-attention-adopt.md:6:9: error[E-SCHEMA] status"
+    _wait_for(base + "decisions/flash-attention-adopt/", shown)
+    _wait_for(base, shown)
     fixed = adopt.read_text().replace("status: adopted", "status: ADOPT")
     adopt.write_text(
         fixed.replace("title: Adopt FlashAttention for serving", "title: Adopt it again")

@@ -152,10 +152,8 @@ def _q(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
 
 
-@pytest.fixture(scope="module", params=sorted(ENGINES))
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp(f"hostile-{request.param}")
-    root = base / "kb"
+def make_hostile_kb(root: Path) -> Path:
+    """The valid fixture knowledge base at `root`, with the payloads above in every field."""
     shutil.copytree(VALID_ROOT, root)
     c = root / "content"
     lora = c / "papers/lora.md"
@@ -179,23 +177,22 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         "---\nrender_macros: true\n---\n# Home\n\n{{ assay_radar() }}\n\n"
         "{{ assay_figure('fa-latency', 'p99-latency') }}\n\n{{ assay_verdicts('fa-latency') }}\n"
     )
-    shutil.rmtree(MARKER, ignore_errors=True)
-    result = CliRunner().invoke(
-        main,
-        [
-            "build",
-            "--root",
-            str(root),
-            "--site-dir",
-            str(base / "site"),
-            "--as-of",
-            AS_OF,
-            "--engine",
-            request.param,
-        ],
-    )
+    return root
+
+
+def build_with(root: Path, site: Path, engine: str) -> None:
+    args = ["build", "--root", str(root), "--site-dir", str(site), "--as-of", AS_OF]
+    result = CliRunner().invoke(main, [*args, "--engine", engine])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    root = make_hostile_kb(base / "kb")
+    shutil.rmtree(MARKER, ignore_errors=True)
+    build_with(root, base / "site", request.param)
     return base / "site"
 
 
