@@ -190,7 +190,9 @@ class PageCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self.memory: dict[str, str] = {}
+        self.final: dict[tuple[str, str, bool, str], str] = {}  # whole page files
         self.used: set[str] = set()
+        self.final_used: set[tuple[str, str, bool, str]] = set()
         self.hits = 0
 
     def html(self, src: str, markdown: str, directory_urls: bool) -> str:
@@ -223,6 +225,8 @@ class PageCache:
     def prune(self) -> None:
         """Forget what the last compile did not use (memory and disk)."""
         self.memory = {k: v for k, v in self.memory.items() if k in self.used}
+        self.final = {k: v for k, v in self.final.items() if k in self.final_used}
+        self.final_used = set()
         if self.directory is not None and self.directory.is_dir():
             for path in self.directory.glob("*/*.html"):
                 if path.stem not in self.used:
@@ -239,15 +243,23 @@ def render_page(
     cache: PageCache | None = None,
 ) -> str:
     """One generated page, from Assay's Markdown to the file an engine passes through."""
+    if title is None:
+        m = _H1.match(markdown)
+        title = m.group(1) if m else src
+    key = (src, markdown, directory_urls, title)
+    if cache is not None:
+        cache.final_used.add(key)
+        if (page := cache.final.get(key)) is not None:
+            cache.html(src, markdown, directory_urls)  # marks its HTML as used
+            return page
     if cache is not None:
         html = cache.html(src, markdown, directory_urls)
     else:
         html = markdown_to_html(markdown, src, directory_urls)
-    html = insert_charts(html, sink)
-    if title is None:
-        m = _H1.match(markdown)
-        title = m.group(1) if m else src
-    return _page_file(title, html)
+    page = _page_file(title, insert_charts(html, sink))
+    if cache is not None:
+        cache.final[key] = page
+    return page
 
 
 def insert_charts(html: str, sink: ChartSink) -> str:

@@ -7,6 +7,7 @@ record cannot smuggle markup in through a chart: only SVG rendered here is ever 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -24,6 +25,7 @@ _SVG_TAGS = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def svg_is_inert(svg: str) -> bool:
     """Whether `svg` holds only drawing elements and attributes: no script, no link, no
     event handler, no reference to anything outside the document."""
