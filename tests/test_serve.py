@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import VALID_ROOT
 
+from generator.engines import ENGINES
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -44,8 +46,11 @@ def _wait_for(url: str, needle: str, timeout: float = 60.0) -> str:
     raise AssertionError(f"{needle!r} did not appear at {url} within {timeout}s")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]]:
+@pytest.fixture(params=sorted(ENGINES))
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]]:
+    """`assay serve` of the valid fixture knowledge base, with each engine of the registry."""
     root = tmp_path / "kb"
     shutil.copytree(VALID_ROOT, root)
     port = _free_port()
@@ -59,6 +64,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]
             str(root),
             "-a",
             f"127.0.0.1:{port}",
+            "--engine",
+            request.param,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
