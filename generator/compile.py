@@ -18,6 +18,8 @@ server watching the folder (`assay serve`) rebuilds only what an edit affected.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from .render.html import (
     relative_url,
     safe_title,
 )
+from .sanitize import sanitize
 from .schema import KINDS
 
 #: Front matter key that marks a page Assay generated (engine plugins read it).
@@ -205,20 +208,92 @@ def _page_file(title: str, html: str, hide: list[str] | None = None) -> str:
 _H1 = re.compile(r"\A# (.*)$", re.M)
 
 
+class PageCache:
+    """Each generated page's sanitized HTML, keyed by a hash of its Markdown, its path and
+    the renderer's version: a rebuild converts only pages whose inputs changed. Kept in
+    memory (`assay serve`) and, with a folder, on disk across builds; entries no build used
+    are pruned by `prune`."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.memory: dict[str, str] = {}
+        self.final: dict[tuple[str, str, bool, str], str] = {}  # whole page files
+        self.used: set[str] = set()
+        self.final_used: set[tuple[str, str, bool, str]] = set()
+        self.hits = 0
+
+    def html(self, src: str, markdown: str, directory_urls: bool) -> str:
+        from .render.charts import with_nonce, without_nonce
+        from .render.html import RENDERER_VERSION
+
+        # Chart placeholders carry a secret of this process (FINDINGS.md A1): keyed and
+        # stored without it, so a later build reuses the page.
+        key = hashlib.sha256(
+            f"{RENDERER_VERSION}\0{src}\0{directory_urls}\0{without_nonce(markdown)}".encode()
+        ).hexdigest()
+        self.used.add(key)
+        cached = self.memory.get(key)
+        path = self.directory / key[:2] / f"{key}.html" if self.directory else None
+        if cached is None and path is not None:
+            try:
+                # The cache folder lies in the repository, where a pull request could plant
+                # a file: what is read back is sanitized again (nh3 is cheap; parsing
+                # Markdown was the cost).
+                cached = sanitize(with_nonce(path.read_text("utf-8")))
+            except (OSError, UnicodeDecodeError):
+                cached = None
+        if cached is not None:
+            self.hits += 1
+        else:
+            cached = markdown_to_html(markdown, src, directory_urls)
+            if path is not None:
+                with contextlib.suppress(OSError):  # an unwritable cache only costs time
+                    write_if_changed(path, without_nonce(cached))
+        self.memory[key] = cached
+        return cached
+
+    def prune(self) -> None:
+        """Forget what the last compile did not use (memory and disk)."""
+        self.memory = {k: v for k, v in self.memory.items() if k in self.used}
+        self.final = {k: v for k, v in self.final.items() if k in self.final_used}
+        self.final_used = set()
+        if self.directory is not None and self.directory.is_dir():
+            for path in self.directory.glob("*/*.html"):
+                if path.stem not in self.used:
+                    path.unlink(missing_ok=True)
+        self.used = set()
+
+
 def render_page(
-    src: str, markdown: str, sink: ChartSink, directory_urls: bool, title: str | None = None
+    src: str,
+    markdown: str,
+    sink: ChartSink,
+    directory_urls: bool,
+    title: str | None = None,
+    cache: PageCache | None = None,
 ) -> str:
     """One generated page, from Assay's Markdown to the file an engine passes through."""
-    hide = None
+    hide, whole = None, markdown
     if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
         hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
         markdown = markdown[layout.end() :]
-    html = markdown_to_html(markdown, src, directory_urls)
-    html = insert_charts(html, sink, src, directory_urls)
     if title is None:
         m = _H1.match(markdown)
         title = m.group(1) if m else src
-    return _page_file(title, html, hide)
+    key = (src, whole, directory_urls, title)  # `hide` is part of `whole`
+    if cache is not None:
+        cache.final_used.add(key)
+        if (page := cache.final.get(key)) is not None:
+            cache.html(src, markdown, directory_urls)  # marks its HTML as used
+            return page
+    if cache is not None:
+        html = cache.html(src, markdown, directory_urls)
+    else:
+        html = markdown_to_html(markdown, src, directory_urls)
+    page = _page_file(title, insert_charts(html, sink, src, directory_urls), hide)
+    if cache is not None:
+        cache.final[key] = page
+    return page
 
 
 #: `hide:` front matter that Assay's page functions put on data pages (render/pages.py WIDE).
@@ -262,6 +337,7 @@ def compile_site(
     config_file: Path | None,
     sink: ChartSink,
     broken: list[Diagnostic] | None = None,
+    pages: PageCache | None = None,
 ) -> CompileResult:
     """Write the site source for `kb` into `source_root` (created or updated in place).
 
@@ -286,7 +362,7 @@ def compile_site(
     for src, markdown in render_markdown(kb, sink).items():
         if src in heavy:  # shown as plain text: bounded time whatever the body holds
             markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
-        page = render_page(src, markdown, sink, directory_urls, titles.get(src))
+        page = render_page(src, markdown, sink, directory_urls, titles.get(src), pages)
         files[src] = page.encode()
     maintainer = kb.maintainer_files  # checked and read by load.maintainer_files()
     render_all = macros_by_default(config)
@@ -342,6 +418,8 @@ def compile_site(
         source_root / "config.json",
         (json.dumps(neutral, indent=1, sort_keys=True, default=str) + "\n").encode(),
     )
+    if pages is not None:
+        pages.prune()
     if sink.cache is not None:
         result.charts = {"rendered": sink.cache.rendered, "hits": sink.cache.hits}
     result.source = SiteSource(source_root, neutral)

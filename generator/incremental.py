@@ -1,15 +1,11 @@
-"""Incremental rebuilds for `assay serve` (MkDocs' dirty mode).
+"""Incremental rebuilds for `assay serve`.
 
-`mkdocs serve` rebuilds the whole site on every change; at a thousand records that takes
-tens of seconds. In dirty mode MkDocs rebuilds only pages whose source is newer than their
-output, but it treats in-memory generated pages as always modified, and Material's search
-merges a dirty rebuild's index correctly only when one page changed. This module fixes
-both, for serve only (`assay build` always builds everything):
-
-* generated pages are written to `.assay-cache/pages/` and rewritten only when their
-  Markdown changed, so an edit rebuilds just the pages it affects;
-* the search index is kept per page across rebuilds and merged here: the pages rebuilt
-  replace their entries, pages that no longer exist lose theirs.
+`assay serve` keeps a live site source (generator/serve.py): after an edit Assay recompiles
+and `write_if_changed` rewrites only the files whose bytes changed, so an engine server in
+dirty mode rebuilds just those pages. Material's search merges a dirty rebuild's index
+correctly only when one page changed; `SearchIndexMerger` (run by the `assay-engine`
+plugin) keeps the index per page across rebuilds instead: the pages rebuilt replace their
+entries, pages that no longer exist lose theirs.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ log = logging.getLogger("mkdocs.plugins.assay")
 
 _PASSTHROUGH = "ASSAY-PASSTHROUGH-PAGE"
 _PAGE_START = '<div class="assay-page">'
+_FIGURE = re.compile(r'<figure class="assay-chart">.*?</figure>', re.S)
+_FIGURE_MARK = re.compile(r"<!--assay-figure:(\d+)-->")
 
 
 class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
@@ -44,6 +47,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
 
     def __init__(self) -> None:
         self.html: dict[str, str] = {}
+        self.figures: dict[str, list[str]] = {}
         self.dirty = False
         self.rebuilt: set[str] = set()
         self.files: Files | None = None
@@ -80,7 +84,26 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rebuilt.add(page.url)
         stored = self.html.pop(page.file.src_uri, None)
-        return stored if stored is not None and _PASSTHROUGH in html else html
+        if stored is not None and _PASSTHROUGH in html:
+            html = stored
+        # Charts go back in after search has indexed the page (on_post_page): SVG text is
+        # noise in the index and made indexing several times slower.
+        figures: list[str] = []
+
+        def stash(m: re.Match[str]) -> str:
+            figures.append(m.group(0))
+            return f"<!--assay-figure:{len(figures) - 1}-->"
+
+        html = _FIGURE.sub(stash, html)
+        if figures:
+            self.figures[page.file.src_uri] = figures
+        return html
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        figures = self.figures.pop(page.file.src_uri, None)
+        if not figures:
+            return output
+        return _FIGURE_MARK.sub(lambda m: figures[int(m.group(1))], output)
 
     @event_priority(-100)  # after Material's search wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -190,6 +213,9 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         return self.engine.on_page_content(html, page=page, config=config, files=files)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return self.engine.on_post_page(output, page=page, config=config)
 
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -13,7 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .compile import CompileError, CompileResult, assay_options, compile_site, site_config
+from .compile import (
+    CompileError,
+    CompileResult,
+    PageCache,
+    assay_options,
+    compile_site,
+    site_config,
+)
 from .engines import DEFAULT_ENGINE, EngineError, get_engine
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
@@ -43,18 +50,24 @@ def chart_sink(root: Path, options: dict[str, Any]) -> ChartSink:
     return ChartSink(ChartCache(cache_dir / "charts"))
 
 
-def compile_into(kb: KnowledgeBase, source: Path, broken: Any = None) -> CompileResult:
+def compile_into(
+    kb: KnowledgeBase, source: Path, broken: Any = None, pages: PageCache | None = None
+) -> CompileResult:
     """Compile `kb` into the site source folder `source` (CompileError → BuildFailed)."""
     assert kb.root is not None
     config, config_file = site_config(kb.root)
+    options = assay_options(config)
+    if pages is None:
+        pages = PageCache(kb.root / str(options.get("cache_dir") or ".assay-cache") / "html")
     try:
         result = compile_site(
             kb,
             source,
             config=config,
             config_file=config_file,
-            sink=chart_sink(kb.root, assay_options(config)),
+            sink=chart_sink(kb.root, options),
             broken=broken,
+            pages=pages,
         )
     except CompileError as exc:
         raise BuildFailed(str(exc)) from exc

@@ -22,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .compile import CompileResult
+from .compile import CompileResult, PageCache
 from .diagnostics import format_text
 from .engines import get_engine
 from .model import KnowledgeBase
@@ -66,6 +66,8 @@ class LiveSource:
         from .load import locate
 
         self.content = locate(root)
+        # Kept across recompiles: an edit re-renders only the pages whose Markdown changed.
+        self.pages = PageCache(root / ".assay-cache" / "html")
 
     def compile(self) -> CompileResult:
         """Reload and recompile (only changed files are written); bad records do not raise."""
@@ -79,13 +81,15 @@ class LiveSource:
             if self.last_errors:
                 print("assay: the knowledge base is valid again", file=sys.stderr, flush=True)
             self.last_errors = ""
-            result = compile_into(kb, self.source)
+            result = compile_into(kb, self.source, pages=self.pages)
         else:
             report = format_text(errors, len(kb.entries))
             if report != self.last_errors:
                 print(report, end="", file=sys.stderr, flush=True)
             self.last_errors = report
-            result = compile_into(self.last_good or kb, self.source, broken=errors)
+            result = compile_into(
+                self.last_good or kb, self.source, broken=errors, pages=self.pages
+            )
         return result
 
     def watch(self, stop: threading.Event) -> None:

@@ -38,6 +38,8 @@ import pytest
 import websocket  # websocket-client, in the `test` extra
 import yaml
 
+from generator.engines import ENGINES
+
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25"
 WIDTH = 1280
@@ -220,10 +222,11 @@ def chromium_page(chromium: str) -> Iterator[DevTools]:
 # Fixtures: the built site, a local HTTP server for it, the browser.
 
 
-def build_site(target: Path) -> Path:
-    """`assay build` the bundled knowledge base into `target`, as of the fixed test date."""
-    command = [sys.executable, "-m", "generator", "build", "--root", str(REPO)]
-    command += ["--site-dir", str(target), "--as-of", AS_OF]
+def build_site(target: Path, engine: str = "mkdocs", root: Path = REPO) -> Path:
+    """`assay build` a knowledge base (default: the bundled one) into `target` with `engine`,
+    as of the fixed test date."""
+    command = [sys.executable, "-m", "generator", "build", "--root", str(root)]
+    command += ["--site-dir", str(target), "--as-of", AS_OF, "--engine", engine]
     done = subprocess.run(
         command,
         cwd=REPO,
@@ -266,9 +269,26 @@ def find_chromium() -> str:
     return chromium
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(build_site(tmp_path_factory.mktemp("site"))) as url:
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def base_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The bundled site, built by each engine of the registry in turn."""
+    site = build_site(tmp_path_factory.mktemp(f"site-{request.param}"), request.param)
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def hostile_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A knowledge base with a payload in every field (tests/hostile), built by each engine."""
+    from hostile.test_render_contexts import make_hostile_kb
+
+    base = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    root = make_hostile_kb(base / "kb")
+    with serve(build_site(base / "site", request.param, root)) as url:
         yield url
 
 
@@ -394,6 +414,46 @@ def test_pages_request_nothing_but_the_local_server(page: DevTools, base_url: st
     assert any(url.endswith(".js") for url in page.requests), page.requests
     assert any(url.endswith(".css") for url in page.requests), page.requests
     assert any(url.endswith("search/search_index.json") for url in page.requests), page.requests
+
+
+_TRAP = (
+    "window.__pwn = []; for (const f of ['alert', 'confirm', 'prompt', 'print'])"
+    " window[f] = (m) => window.__pwn.push(String(m));"
+)
+_LIVE_DOM = """(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      const v = a.value.replace(/[\\s\\x00-\\x20]+/g, '').toLowerCase();
+      if (a.name.startsWith('on') && v.includes('pwn')) bad.push(el.tagName + ' ' + a.name);
+      if (/^(href|src|action|formaction|xlink:href|data)$/.test(a.name)
+          && /^(javascript|data|vbscript):/.test(v) && v.includes('pwn')) bad.push(el.tagName + ' ' + a.name);
+    }
+    if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'BASE'].includes(el.tagName)
+        && (el.outerHTML.includes('PWN'))) bad.push(el.tagName);
+  }
+  const stray = [...document.body.querySelectorAll('title')].filter(t => !t.closest('svg'));
+  if (document.title.includes('<') || document.head.querySelectorAll('title').length !== 1
+      || stray.length) bad.push('title');
+  return bad;
+})()"""
+
+
+def test_hostile_records_are_inert_in_the_browser(page: DevTools, hostile_url: str) -> None:
+    """Pages holding a payload in every field run none of it, in a real browser: no dialog
+    opens, no live handler, script or javascript: URL is in the DOM, also after searching
+    for the payloads (search results render indexed titles and text as HTML)."""
+    page.call("Page.addScriptToEvaluateOnNewDocument", {"source": _TRAP})
+    for path in ("", "papers/lora/", "papers/", "decisions/flash-attention-adopt/",
+                 "benchmarks/fa-latency/", "radar/", "tags/"):  # fmt: skip
+        page.goto(hostile_url + path)
+        page.evaluate("new Promise(r => setTimeout(() => r(true), 300))")
+        assert page.evaluate(_LIVE_DOM) == [], path
+        assert page.evaluate("window.__pwn") == [], path
+    search(page, hostile_url, "PWN", f"{hostile_url}papers/lora/")
+    page.evaluate("new Promise(r => setTimeout(() => r(true), 500))")
+    assert page.evaluate(_LIVE_DOM) == []
+    assert page.evaluate("window.__pwn") == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""`assay serve`: an edit shows up, the search index stays whole and free of duplicates,
-and a broken edit keeps the last good site up (generator/incremental.py)."""
+"""`assay serve`: an edit shows up (on the record's page and the pages summarizing it), the
+search index stays whole and free of duplicates, and a broken edit shows its diagnostics in
+the browser until it is fixed (generator/serve.py, generator/incremental.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import VALID_ROOT
+
+from generator.engines import ENGINES
 
 
 def _free_port() -> int:
@@ -43,8 +46,11 @@ def _wait_for(url: str, needle: str, timeout: float = 60.0) -> str:
     raise AssertionError(f"{needle!r} did not appear at {url} within {timeout}s")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]]:
+@pytest.fixture(params=sorted(ENGINES))
+def served(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]]:
+    """`assay serve` of the valid fixture knowledge base, with each engine of the registry."""
     root = tmp_path / "kb"
     shutil.copytree(VALID_ROOT, root)
     port = _free_port()
@@ -58,6 +64,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, subprocess.Popen[bytes]]
             str(root),
             "-a",
             f"127.0.0.1:{port}",
+            "--engine",
+            request.param,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -113,6 +121,11 @@ def test_broken_edit_is_reported_and_fixing_it_recovers(
     while b"E-SCHEMA" not in seen and time.monotonic() < deadline:
         seen += proc.stderr.read1(65536)
     assert b"content/decisions/flash-attention-adopt.md:6:9: error[E-SCHEMA] status" in seen
+    # The browser shows the diagnostics too (the record's page and the home page), rather
+    # than waiting or showing the stale page.
+    shown = "flash-attention-adopt.md:6:9: error[E-SCHEMA] status"
+    _wait_for(base + "decisions/flash-attention-adopt/", shown)
+    _wait_for(base, shown)
     fixed = adopt.read_text().replace("status: adopted", "status: ADOPT")
     adopt.write_text(
         fixed.replace("title: Adopt FlashAttention for serving", "title: Adopt it again")

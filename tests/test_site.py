@@ -268,3 +268,89 @@ def test_charts_can_be_switched_off(kb: Path, tmp_path: Path) -> None:
     assert code == 0, out
     page = (tmp_path / "site/benchmarks/fa-latency/index.html").read_text()
     assert "Chart omitted" in page and "<svg" not in page.split('class="md-content"')[1]
+
+
+# -- the compile step's pure parts ---------------------------------------------------------
+def test_links_between_pages_are_written_as_final_urls() -> None:
+    from generator.render.html import relative_url
+
+    cases = [
+        ("papers/index.md", "../papers/lora.md", True, "lora/"),
+        ("papers/lora.md", "../tags/index.md#llm", True, "../../tags/#llm"),
+        ("index.md", "review/index.md", True, "review/"),
+        ("radar/index.md", "../index.md", True, "../"),
+        ("guide/a.md", "b.md#x", True, "../b/#x"),
+        ("papers/lora.md", "../tags/index.md#llm", False, "../tags/index.html#llm"),
+        ("index.md", "papers/lora.md", False, "papers/lora.html"),
+        ("papers/lora.md", "https://x.org/a.md", True, "https://x.org/a.md"),
+        ("papers/lora.md", "../../../etc/passwd.md", True, "../../../etc/passwd.md"),
+        ("papers/lora.md", "#claims", True, "#claims"),
+    ]
+    for src, href, directory_urls, want in cases:
+        assert relative_url(src, href, directory_urls) == want, (src, href, directory_urls)
+
+
+def test_titles_cannot_form_markup_or_macros_after_entity_decoding() -> None:
+    from generator.render.html import safe_title
+
+    title = safe_title("A </title><script>x</script> &lt;b&gt; \"q\" 'a' {{ 7 }} {% x %} {#c#}")
+    assert not set(title) & set("<>&\"'")
+    for opener in ("{{", "{%", "{#"):
+        assert opener not in title
+    assert safe_title("  line\nbreak\x00 ") == "line break"
+
+
+def test_passthrough_html_is_one_line_without_braces_or_control_characters() -> None:
+    from generator.render.html import passthrough
+
+    out = passthrough("<p>{{ x }}\n\x02wzxhzdk:0\x03\u2028</p>\r")
+    assert "\n" not in out and "\r" not in out and "{" not in out and "}" not in out
+    assert "\x02" not in out and "\u2028" not in out
+    assert html.unescape(out) == "<p>{{ x }}\n\ufffdwzxhzdk:0\ufffd\u2028</p>\r"
+
+
+def test_assay_macros_take_only_literal_arguments(kb: Path) -> None:
+    from generator.kb import load_knowledge_base
+    from generator.macros import expand_macros
+    from generator.render.charts import ChartSink
+
+    knowledge = load_knowledge_base(kb, None)
+    page = (
+        "{{ assay_count('paper') }} | {{ assay_count(cycler.__init__) }} | "
+        "{{ assay_nope() }} | {% raw %}{{ assay_count('paper') }}{% endraw %} | {{ user() }}"
+    )
+    out = expand_macros(page, knowledge, ChartSink(None), "index.md", True)
+    first, literal_only, unknown, raw, user = out.split(" | ")
+    assert first == "2"
+    assert "arguments must be literals" in literal_only and "{" not in literal_only
+    assert "unknown Assay macro" in unknown
+    assert raw == "{% raw %}{{ assay_count('paper') }}{% endraw %}"  # left to the engine
+    assert user == "{{ user() }}"
+
+
+def test_maintainer_file_on_a_generated_path_is_refused(kb: Path, tmp_path: Path) -> None:
+    (kb / "content/radar").mkdir()
+    (kb / "content/radar/index.md").write_text("# My radar\n")
+    code, out = build(kb, tmp_path / "site")
+    assert code == 1
+    assert "content/radar/index.md has the path of a page Assay generates" in out
+    assert not (tmp_path / "site").exists()
+
+
+def test_user_settings_only_mkdocs_reads_keep_working(kb: Path, tmp_path: Path) -> None:
+    """The generated configuration INHERITs the user's mkdocs.yml: a `!!python/name:` tag
+    (here Material's emoji index) still reaches the Markdown extension."""
+    (kb / "content/index.md").write_text("# Home\n\nA smile :smile:\n")
+    (kb / "mkdocs.yml").write_text(
+        "site_name: tags\ndocs_dir: content\nuse_directory_urls: false\n"
+        "theme: {name: material, font: false}\nplugins: [search]\n"
+        "markdown_extensions:\n  - attr_list\n  - pymdownx.emoji:\n"
+        "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n"
+    )
+    code, out = build(kb, tmp_path / "site")
+    assert code == 0, out
+    home = (tmp_path / "site/index.html").read_text()
+    assert 'class="twemoji"' in home  # the tagged settings were applied
+    papers = (tmp_path / "site/papers/index.html").read_text()
+    assert 'href="lora.html"' in papers  # links follow use_directory_urls: false

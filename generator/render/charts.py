@@ -7,6 +7,7 @@ record cannot smuggle markup in through a chart: only SVG rendered here is ever 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -20,6 +21,51 @@ from typing import Any, Literal
 _NONCE = secrets.token_hex(16)
 PLACEHOLDER = re.compile(rf"<p>ASSAY-CHART-{_NONCE}-([0-9a-f]{{24}})</p>")
 DEFERRED = re.compile(rf"<!--assay-chart:{_NONCE}:([0-9a-f]{{24}})-->")
+
+
+def without_nonce(text: str) -> str:
+    """`text` (Markdown or HTML holding placeholders) as it reads in any process: the
+    secret becomes NUL, which no sanitized HTML and no page Markdown otherwise holds
+    (markdown_to_html replaces NUL; HTML parsers drop it). For caches across builds."""
+    return text.replace(_NONCE, "\0")
+
+
+def with_nonce(text: str) -> str:
+    """The inverse of `without_nonce`, for this process."""
+    return text.replace("\0", _NONCE)
+
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_SVG_TAGS = {
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
+    "tspan", "title", "desc", "defs", "clipPath", "linearGradient", "radialGradient", "stop",
+}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def svg_is_inert(svg: str) -> bool:
+    """Whether `svg` holds only drawing elements and attributes: no script, no link, no
+    event handler, no reference to anything outside the document."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError:
+        return False
+    for el in root.iter():
+        tag = el.tag.removeprefix(_SVG_NS) if isinstance(el.tag, str) else ""
+        if tag not in _SVG_TAGS:
+            return False
+        for name, value in el.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            low = value.replace(" ", "").lower()
+            if local.startswith("on") or local in ("href", "src", "style"):
+                return False
+            if "url(" in low and not re.fullmatch(r"url\(#[\w.-]+\)", low):
+                return False
+            if "javascript:" in low or "data:" in low:
+                return False
+    return True
 
 
 class ChartSink:
@@ -37,6 +83,10 @@ class ChartSink:
         # chart when they were rendered before (see ChartCache.svg_for).
         text = json.dumps([alt, inputs], sort_keys=True, ensure_ascii=False, default=repr)
         svg = self.cache.svg_for(text, build)
+        if not svg_is_inert(svg):
+            # Only a planted or corrupted cache file can get here (the cache folder is in
+            # the repository): never insert it.
+            return f"_Chart omitted: {alt} (its cached SVG is not what Assay renders; delete .assay-cache/)_"
         key = hashlib.sha256(svg.encode()).hexdigest()[:24]
         self.svgs[key] = svg
         return f"ASSAY-CHART-{_NONCE}-{key}"
@@ -78,7 +128,7 @@ class ChartSink:
             return f"_Chart omitted: {alt}_"
         key = hashlib.sha256(html.encode()).hexdigest()[:24]
         self.raw[key] = html
-        return f"ASSAY-CHART-{key}"
+        return f"ASSAY-CHART-{_NONCE}-{key}"
 
     def defer(self, html: str) -> str:
         """Turn placeholder paragraphs into HTML comments, which search indexing skips."""

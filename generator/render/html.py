@@ -20,6 +20,7 @@ raw HTML), and headings get ids for anchors and search sections.
 from __future__ import annotations
 
 import html
+import importlib.metadata as _metadata
 import posixpath
 import re
 from collections.abc import Callable
@@ -37,6 +38,10 @@ from markdown_it.rules_core import StateCore
 
 from ..sanitize import sanitize
 
+#: Changes whenever the HTML this module writes for the same Markdown changes (page cache).
+RENDERER_VERSION = "1 markdown-it-py {} nh3 {}".format(
+    _metadata.version("markdown-it-py"), _metadata.version("nh3")
+)
 #: Deepest nesting of blocks and inlines markdown-it builds; deeper input stays text.
 MAX_NESTING = 20
 

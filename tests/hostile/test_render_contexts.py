@@ -152,10 +152,8 @@ def _q(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
 
 
-@pytest.fixture(scope="module", params=sorted(ENGINES))
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp(f"hostile-{request.param}")
-    root = base / "kb"
+def make_hostile_kb(root: Path) -> Path:
+    """The valid fixture knowledge base at `root`, with the payloads above in every field."""
     shutil.copytree(VALID_ROOT, root)
     c = root / "content"
     lora = c / "papers/lora.md"
@@ -179,23 +177,22 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         "---\nrender_macros: true\n---\n# Home\n\n{{ assay_radar() }}\n\n"
         "{{ assay_figure('fa-latency', 'p99-latency') }}\n\n{{ assay_verdicts('fa-latency') }}\n"
     )
-    shutil.rmtree(MARKER, ignore_errors=True)
-    result = CliRunner().invoke(
-        main,
-        [
-            "build",
-            "--root",
-            str(root),
-            "--site-dir",
-            str(base / "site"),
-            "--as-of",
-            AS_OF,
-            "--engine",
-            request.param,
-        ],
-    )
+    return root
+
+
+def build_with(root: Path, site: Path, engine: str) -> None:
+    args = ["build", "--root", str(root), "--site-dir", str(site), "--as-of", AS_OF]
+    result = CliRunner().invoke(main, [*args, "--engine", engine])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    root = make_hostile_kb(base / "kb")
+    shutil.rmtree(MARKER, ignore_errors=True)
+    build_with(root, base / "site", request.param)
     return base / "site"
 
 
@@ -302,3 +299,29 @@ def test_adversarial_markdown_builds_in_bounded_time(tmp_path: Path) -> None:
         page = (tmp_path / f"site/papers/adv-{name}/index.html").read_text()
         assert f"{name} LoRA" in page
         assert html_problems(page) == []
+
+
+def test_planted_cache_files_never_reach_the_site(tmp_path: Path) -> None:
+    """.assay-cache/ lies in the repository: a pull request could commit files into it."""
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    args = ["build", "--root", str(root), "--site-dir", str(tmp_path / "site"), "--as-of", AS_OF]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    payload = (  # shaped like an SVG document, as a cache reader might check
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(\'PWN\')">'
+        "<script>alert('PWN-cache')</script><a href=\"javascript:alert('PWN')\">x</a></svg>"
+    )
+    for suffix in (".svg", ".html"):  # the chart cache alone, then both caches
+        planted = 0
+        for path in (root / ".assay-cache").rglob(f"*{suffix}"):
+            path.write_text(payload)
+            planted += 1
+        assert planted > 3, suffix
+        shutil.rmtree(tmp_path / "site")
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        for page in (tmp_path / "site").rglob("*.html"):
+            assert html_problems(page.read_text()) == [], page
+        if suffix == ".svg":
+            bench = (tmp_path / "site/benchmarks/fa-latency/index.html").read_text()
+            assert "Chart omitted" in bench  # the planted SVG was refused, not inserted
