@@ -144,3 +144,23 @@ def test_check_output_cannot_forge_lines_or_terminal_escapes(tmp_path: Path) -> 
     assert "escapes.md" in out and "Traceback" not in out
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", out), repr(out[-600:])
     assert not re.search(r"^::", out, re.M), out
+
+
+def test_cache_files_a_pull_request_carries_cannot_replace_a_page(tmp_path: Path) -> None:
+    """A7: `.assay-cache/` lies in the repository, so a pull request can carry files in it.
+    A page HTML planted under the key of another record's page (the key is a hash of
+    inputs anyone can compute by building the same repository) replaced that page."""
+    root = _kb(tmp_path)
+    first = _build(root, tmp_path / "site1", timeout=120)
+    assert first.returncode == 0, first.stderr
+    planted = 0
+    for path in (root / ".assay-cache").rglob("*.html"):
+        if "Freeze the weights" in path.read_text("utf-8", errors="replace"):
+            path.write_text("<h1>LoRA</h1><p>Verdict: PLANTED by a pull request</p>")
+            planted += 1
+    assert planted, "the page cache keeps the LoRA page (else this test tests nothing)"
+    proc = _build(root, tmp_path / "site", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "site/papers/lora/index.html").read_text()
+    assert "PLANTED" not in page
+    assert "Freeze the weights" in page
