@@ -39,7 +39,7 @@ from markdown_it.rules_core import StateCore
 from ..sanitize import sanitize
 
 #: Changes whenever the HTML this module writes for the same Markdown changes (page cache).
-RENDERER_VERSION = "1 markdown-it-py {} nh3 {}".format(
+RENDERER_VERSION = "2 markdown-it-py {} nh3 {}".format(
     _metadata.version("markdown-it-py"), _metadata.version("nh3")
 )
 #: Deepest nesting of blocks and inlines markdown-it builds; deeper input stays text.
@@ -239,6 +239,10 @@ def _too_deep(html_text: str) -> bool:
 
 #: Characters whose handling costs markdown-it-py most (links, inline HTML, emphasis, code).
 _COSTLY = "[(<*_`\\!"
+#: Characters that start a block or a token at almost no cost in bytes (list items,
+#: paragraphs, table cells, headings, strikethrough, entities): 1 MiB of `- a` lines
+#: cost 17 s and 800 MB before they were counted too (FINDINGS.md A3).
+_DENSE = "\n|#~&"
 #: A body with more of them is shown as plain text: no real record comes near, and it keeps
 #: the rendering of any 1 MiB record in about a second (docs/performance.md).
 HEAVY_MARKUP = 20_000
@@ -246,7 +250,7 @@ HEAVY_MARKUP = 20_000
 
 def is_heavy(markdown: str) -> bool:
     """Whether `markdown` holds so much inline syntax that it is shown as plain text."""
-    return sum(markdown.count(c) for c in _COSTLY) > HEAVY_MARKUP
+    return sum(markdown.count(c) for c in _COSTLY + _DENSE) > HEAVY_MARKUP
 
 
 def plain_text_block(text: str) -> str:
