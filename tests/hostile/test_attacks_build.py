@@ -116,6 +116,18 @@ def test_token_dense_bodies_are_bounded(tmp_path: Path) -> None:
     assert added < 3.0 * len(DENSE), f"{len(DENSE)} records added {added:.1f} s of CPU"
 
 
+def test_token_dense_field_is_bounded(tmp_path: Path) -> None:
+    """A3 in a free-text field: `key_insight` (any length, Markdown) is not checked by
+    `is_heavy`, which only looks at the body. 1 MiB of list items there."""
+    root = _kb(tmp_path)
+    base = _timed_build(root, tmp_path / "site0", timeout=60)
+    head = len((root / "content/papers/lora.md").read_bytes()) + 200
+    lines = "  - a\n" * ((LIMIT - head) // 6)
+    _paper(root, "dense-field", extra="key_insight: |\n" + lines)
+    added = _timed_build(root, tmp_path / "site", timeout=30) - base
+    assert added < 3.0, f"the record added {added:.1f} s of CPU"
+
+
 def _timed_build(root: Path, site: Path, timeout: float) -> float:
     """CPU seconds (user + system) of one build in a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
