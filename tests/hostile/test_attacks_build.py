@@ -176,3 +176,23 @@ def test_cache_files_a_pull_request_carries_cannot_replace_a_page(tmp_path: Path
     page = (tmp_path / "site/papers/lora/index.html").read_text()
     assert "PLANTED" not in page
     assert "Freeze the weights" in page
+
+
+def test_record_look_alike_folder_is_reported(tmp_path: Path) -> None:
+    """A8: `content/Papers/` (case) is not a record folder, so a record-shaped page there is
+    a *trusted* maintainer page: published with raw HTML, script included, and `assay
+    check` says nothing. A reviewer sees a paper note; the site gets a script."""
+    root = _kb(tmp_path)
+    folder = root / "content/Papers"
+    folder.mkdir()
+    text = (root / "content/papers/lora.md").read_text()
+    (folder / "lora-v2.md").write_text(text + '\n<script>alert("PWN")</script>\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--root", str(root), "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "Papers" in proc.stdout + proc.stderr, proc.stdout[-500:]
