@@ -3,6 +3,7 @@ chains, the current decision per technique and each technique's ring history (SP
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Iterator
@@ -109,6 +110,8 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
             line, col = e.parsed.pos(fpath)
             t = by_id.get(target)
             if t is None:
+                close = _closest_id(target, kind, by_id)
+                fix = f"did you mean '{close}'?" if close else "check the spelling"
                 diags.append(
                     error(
                         e.path,
@@ -117,7 +120,7 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
                         "E-REF-MISSING",
                         dotted(fpath),
                         f"no record has the id '{target}': expected a {kind} at "
-                        f"{_folder(kind)}/{target}.md (check the spelling)",
+                        f"{_folder(kind)}/{target}.md ({fix})",
                     )
                 )
             elif t.kind != kind:
@@ -139,6 +142,13 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
     diags += _check_supersedes(entries, by_id)
     _history(entries, graph)
     return graph, diags
+
+
+def _closest_id(target: str, kind: str, by_id: dict[str, Entry]) -> str | None:
+    """The id of a record of `kind` spelt most like `target` (a typo), if one is close."""
+    ids = [i for i, e in by_id.items() if e.kind == kind]
+    close = difflib.get_close_matches(target, ids, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _folder(kind: str) -> str:

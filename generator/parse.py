@@ -121,23 +121,29 @@ def _line_col_of_offset(raw: bytes, offset: int) -> Pos:
     return line, col
 
 
+_CLOSING = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
 def split_front_matter(text: str) -> tuple[str, str, int] | str:
     """Return (yaml_text, body, body_first_line) or an error message.
 
     The YAML text keeps its position: it starts on file line 2.
     """
-    lines = text.split("\n")
-    if not lines or not _DELIMITER.fullmatch(lines[0]):
+    first_end = text.find("\n")
+    if not _DELIMITER.fullmatch(text if first_end < 0 else text[:first_end]):
         return (
             "the file must start with a front matter block: a line '---', the YAML fields, "
             "and a closing line '---'"
         )
-    for i in range(1, len(lines)):
-        if _DELIMITER.fullmatch(lines[i]):
-            return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1 :]), i + 2
-    return (
-        "the front matter block opened on line 1 is never closed: add a line '---' after the YAML"
-    )
+    closing = _CLOSING.search(text, first_end + 1) if first_end >= 0 else None
+    if closing is None:
+        return (
+            "the front matter block opened on line 1 is never closed: add a line '---' after "
+            "the YAML"
+        )
+    yaml_text = text[first_end + 1 : closing.start()] or "\n"
+    body_line = text.count("\n", 0, closing.start()) + 2
+    return yaml_text, text[closing.end() + 1 :], body_line
 
 
 _TOO_DEEP = (

@@ -39,3 +39,17 @@ def test_invalid_record(case: Path) -> None:
     assert others == [] or spec["file"] == "fa-latency.md"  # a duplicate id is reported on both
     for d in kb.diagnostics:
         assert d.message and d.col >= 1
+
+
+def test_no_library_wording_in_any_corpus_message() -> None:
+    from test_parse import LIBRARY_WORDING
+
+    files = valid_files()
+    for case in CASES:
+        spec = json.loads((case / "expected.json").read_text())
+        raw = (case / spec["file"]).read_bytes()
+        files.append((KIND_OF_FOLDER[spec["kind_folder"]], f"content/x/{case.name}.md", raw, None))
+    kb = analyse(compile_entries(files), AS_OF)
+    assert kb.diagnostics
+    for d in kb.diagnostics:
+        assert not LIBRARY_WORDING.search(d.message), d.message
