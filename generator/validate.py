@@ -129,8 +129,8 @@ def _message(err: Any, field: str, model: type[Record], dpath: Path_) -> str:
     if etype == "literal_error":
         values = literal_values(str(ctx.get("expected", "")))
         close = suggest(value, values) if isinstance(value, str) else None
-        hint = f": did you mean {close}?" if close else ""
-        return f"must be one of {', '.join(values)}, {got}{hint}"
+        hint = f": did you mean '{close}'?" if close else ""
+        return f"must be one of {', '.join(repr(v) for v in values)}, {got}{hint}"
     if etype == "string_too_short" and ctx.get("min_length") == 1:
         return f"must not be empty: write the {field} or remove the key"
     if etype in {"string_too_short", "string_too_long"}:
