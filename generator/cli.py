@@ -116,27 +116,59 @@ def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
 )
 @click.argument("title")
 @click.option("--id", "record_id", help="Record id (file name); derived from TITLE by default.")
+@click.option(
+    "--status",
+    type=click.Choice(["ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP"], case_sensitive=False),
+    help="Decisions: the ring; the template then holds what that ring requires (default: ASSESS).",
+)
+@click.option(
+    "--technique",
+    help="Decisions: the radar entry's name (default: TITLE). A decision about a technique "
+    "that already has one supersedes its current decision.",
+)
 @ROOT
-def new(kind: str, title: str, record_id: str | None, root: Path) -> None:
+def new(
+    kind: str,
+    title: str,
+    record_id: str | None,
+    status: str | None,
+    technique: str | None,
+    root: Path,
+) -> None:
     """Write a filled-in template for a new KIND record called TITLE. Never overwrites.
 
-    The template checks clean (a runbook must still be pointed at its decision); edit it,
-    then run `assay check`.
+    The template checks without errors (a runbook must still be pointed at its decision, an
+    ADOPT decision at its benchmarks and runbook); W-PLACEHOLDER warnings list what to
+    replace. A new decision whose title or --technique is close to an existing technique
+    is refused with the command that records it under that technique.
     """
-    from .load import discover, locate
+    from .kb import load_knowledge_base
     from .scaffold import ScaffoldError, new_record
 
     try:
-        content = locate(root.resolve())
+        kb = load_knowledge_base(root.resolve())
     except KnowledgeBaseNotFound as exc:
         raise UsageError(str(exc)) from None
-    existing = {f.id for f in discover(root.resolve(), content)}
+    existing = {e.id for e in kb.entries}
     try:
-        path = new_record(root.resolve(), content, kind, title, record_id, existing, date.today())
+        path, supersedes = new_record(
+            kb.root,
+            kb.content_dir,
+            kind,
+            title,
+            record_id,
+            existing,
+            date.today(),
+            technique=technique,
+            status=status.upper() if status else None,
+            techniques=dict(kb.graph.current),
+        )
     except ScaffoldError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"wrote {path}")
+    if supersedes:
+        click.echo(f"it supersedes {supersedes}, the current decision about this technique")
 
 
 @main.command()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
@@ -240,8 +241,15 @@ def _scan_events(yaml_text: str, line_offset: int) -> None:
             raise _too_deep(mark.line + 1 + line_offset, mark.column + 1, tracker.here())
 
 
+#: One tuple per distinct position, shared by every record: a knowledge base of 10,000
+#: records holds about 700,000 positions but only a few thousand distinct ones.
+_SHARED: dict[Pos, Pos] = {}
+
+
 class _Builder:
-    """Plain values from a node tree, recording positions (1-based, file lines)."""
+    """Plain values from a node tree, recording positions (1-based, file lines).
+
+    Keys are interned: the same few dozen key names recur in every record."""
 
     def __init__(self, line_offset: int) -> None:
         self.off = line_offset
@@ -266,7 +274,8 @@ class _Builder:
 
     def value(self, node: Node, path: Path_, depth: int) -> Any:
         mark = node.start_mark
-        self.value_pos[path] = (mark.line + self.line1, mark.column + 1)
+        pos = (mark.line + self.line1, mark.column + 1)
+        self.value_pos[path] = _SHARED.setdefault(pos, pos)
         tag = node.tag
         if node.__class__ is ScalarNode:
             if tag == _PLAIN:
@@ -301,10 +310,11 @@ class _Builder:
                 )
             if knode.tag != _PLAIN and knode.tag not in _CORE_TAGS:
                 self._refuse_tag(knode, path)
-            key = knode.value
+            key = intern(knode.value)
             kpath = (*path, key)
             kmark = knode.start_mark
             kpos = (kmark.line + self.line1, kmark.column + 1)
+            kpos = _SHARED.setdefault(kpos, kpos)
             if key in mapping:
                 first = self.key_pos[kpath]
                 raise _YamlRefused(
@@ -340,6 +350,8 @@ def parse_yaml(yaml_text: str, line_offset: int) -> tuple[Any, dict[Path_, Pos],
         raise
     finally:
         loader.dispose()
+    if len(_SHARED) > 100_000:  # hostile files could hold many distinct positions
+        _SHARED.clear()
     builder = _Builder(line_offset)
     if node is None:
         return None, builder.key_pos, builder.value_pos
