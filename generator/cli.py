@@ -144,7 +144,7 @@ def new(
     is refused with the command that records it under that technique.
     """
     from .kb import load_knowledge_base
-    from .scaffold import ScaffoldError, new_record
+    from .scaffold import ScaffoldError, new_record, similar_technique
 
     try:
         kb = load_knowledge_base(root.resolve())
@@ -170,6 +170,12 @@ def new(
     click.echo(f"wrote {path}")
     if supersedes:
         click.echo(f"it supersedes {supersedes}, the current decision about this technique")
+    elif technique is not None and (near := similar_technique(technique, list(kb.graph.current))):
+        click.echo(
+            f"note: '{near}' is an existing technique; this decision starts a separate radar "
+            f"entry '{technique}' (use --technique {near!r} to file it under '{near}')",
+            err=True,
+        )
 
 
 @main.command()

@@ -188,3 +188,18 @@ def test_placeholder_warns_on_records_with_schema_errors_too() -> None:
     kb = analyse(compile_entries([("paper", "content/papers/p.md", raw, None)]), AS_OF)
     found = {(d.code, d.field) for d in kb.diagnostics}
     assert ("W-PLACEHOLDER", "authors.0") in found and ("E-SCHEMA", "year") in found
+
+
+def test_cli_notes_a_separate_entry_close_to_an_existing_technique(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    kb = _new_kb(tmp_path)
+    _write(kb, "decision", "Speculative decoding")
+    result = CliRunner().invoke(
+        main,
+        ["new", "decision", "Trial it", "--technique", "speculative-decoding", "--root", str(kb)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: 'Speculative decoding' is an existing technique" in result.output
