@@ -9,7 +9,6 @@ with schema errors. The list below is kept in sync with ``generator/templates/ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -84,6 +83,8 @@ PLACEHOLDER_BODY_LINES = frozenset(
     }
 )
 
+_BODY_STARTS = frozenset(line[:12] for line in PLACEHOLDER_BODY_LINES)
+
 _WHAT = {
     "owner": "the name or handle of the person responsible",
     "authors": "the paper's authors, one per item",
@@ -96,24 +97,45 @@ _WHAT = {
 }
 
 
-def _leaves(value: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _leaves(v, (*path, k))
-    elif isinstance(value, list):
-        if value and all(isinstance(x, str) for x in value) and _is_example_runs(value):
-            yield path, value
-            return
-        for i, v in enumerate(value):
-            yield from _leaves(v, (*path, i))
-    else:
-        yield path, value
+_URL_KEYS = frozenset({"url", "code"})
+_RUN_STARTS = frozenset(f"{runs[0]:.1f}" for runs in PLACEHOLDER_RUNS)
 
 
-def _is_example_runs(values: list[str]) -> bool:
+def _found(data: Any) -> list[tuple[Path_, Any]]:
+    """(path, value) of each placeholder in the front matter values.
+
+    This runs on every record of every check, so it builds a path only for a hit."""
+    hits: list[tuple[Path_, Any]] = []
+    stack: list[tuple[Path_, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if type(node) is dict else enumerate(node)
+        for key, value in items:
+            kind = type(value)
+            if kind is str:
+                if value in PLACEHOLDER_TEXTS or (
+                    key in _URL_KEYS and any(p in value for p in PLACEHOLDER_PARTS)
+                ):
+                    hits.append(((*path, key), value))
+            elif kind is list:
+                if (
+                    value
+                    and type(value[0]) is str
+                    and value[0] in _RUN_STARTS
+                    and _is_example_runs(value)
+                ):
+                    hits.append(((*path, key), value))
+                else:
+                    stack.append(((*path, key), value))
+            elif kind is dict:
+                stack.append(((*path, key), value))
+    return sorted(hits, key=lambda hit: [str(p) for p in hit[0]])
+
+
+def _is_example_runs(values: list[Any]) -> bool:
     try:
         numbers = tuple(float(v) for v in values)
-    except ValueError:
+    except (TypeError, ValueError):
         return False
     return numbers in PLACEHOLDER_RUNS
 
@@ -121,15 +143,11 @@ def _is_example_runs(values: list[str]) -> bool:
 def check(e: Entry) -> list[Diagnostic]:
     """A warning for each placeholder left in the record's front matter and body."""
     out: list[Diagnostic] = []
-    for path, value in _leaves(e.parsed.data or {}, ()):
+    for path, value in _found(e.parsed.data or {}):
         if isinstance(value, list):
             shown = "these are the template's example runs"
-        elif isinstance(value, str) and (
-            value.strip() in PLACEHOLDER_TEXTS or any(p in value for p in PLACEHOLDER_PARTS)
-        ):
-            shown = f"'{value.strip()}' is the template's placeholder"
         else:
-            continue
+            shown = f"'{value}' is the template's placeholder"
         name = (
             "runs"
             if isinstance(value, list)
@@ -137,7 +155,9 @@ def check(e: Entry) -> list[Diagnostic]:
         )
         what = _WHAT.get(name, "your own text")
         out.append(warn(e, path, "W-PLACEHOLDER", f"{shown}: replace it with {what}"))
-    for offset, line in enumerate(e.parsed.body.split("\n")):
+    body = e.parsed.body
+    lines = body.split("\n") if any(p in body for p in _BODY_STARTS) else ()
+    for offset, line in enumerate(lines):
         if line.strip() in PLACEHOLDER_BODY_LINES:
             d = warn(
                 e,
