@@ -105,12 +105,20 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
     for e in entries:
         by_id.setdefault(e.id, e)
     graph = Graph()
+    ids_of_kind: dict[str, list[str]] = {}
+    for i, e in by_id.items():
+        ids_of_kind.setdefault(e.kind, []).append(i)
     for e in entries:
+        # A few suggestions per record: a hostile record can name 50,000 missing ids.
+        suggestions = _SUGGESTIONS_PER_RECORD
         for fpath, target, kind in references(e):
             line, col = e.parsed.pos(fpath)
             t = by_id.get(target)
             if t is None:
-                close = _closest_id(target, kind, by_id)
+                close = None
+                if suggestions > 0:
+                    suggestions -= 1
+                    close = _closest_id(target, ids_of_kind.get(kind, []))
                 fix = f"did you mean '{close}'?" if close else "check the spelling"
                 diags.append(
                     error(
@@ -144,9 +152,11 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
     return graph, diags
 
 
-def _closest_id(target: str, kind: str, by_id: dict[str, Entry]) -> str | None:
-    """The id of a record of `kind` spelt most like `target` (a typo), if one is close."""
-    ids = [i for i, e in by_id.items() if e.kind == kind]
+_SUGGESTIONS_PER_RECORD = 20
+
+
+def _closest_id(target: str, ids: list[str]) -> str | None:
+    """The id among `ids` (of the expected kind) spelt most like `target`, if one is close."""
     close = difflib.get_close_matches(target, ids, n=1, cutoff=0.8)
     return close[0] if close else None
 

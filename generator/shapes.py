@@ -116,6 +116,8 @@ def mapping_shape(model: type[BaseModel], loc: tuple[str | int, ...], given: Any
 
 def suggest(value: str, choices: list[str]) -> str | None:
     """The allowed value closest to `value` (same word in other case, or a near spelling)."""
+    if len(value) > 100:  # a typo is short; difflib is quadratic
+        return None
     for c in choices:
         if c.lower() == value.strip().lower():
             return c

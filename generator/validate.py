@@ -175,6 +175,8 @@ def validate_model(
         by_path.setdefault(_data_path(data, tuple(err["loc"])), []).append(err)
     missing = {p for p, errs in by_path.items() if errs[0]["type"] == "missing"}
     absorbed: set[Path_] = set()  # missing keys that an unknown key is a typo of
+    allowed_at: dict[Path_, list[str]] = {}
+    suggestions = 20
     # Unknown keys first, so that a typo of a required key is one diagnostic, not two.
     ordered = sorted(by_path.items(), key=lambda item: item[1][0]["type"] != "extra_forbidden")
     for dpath, errs in ordered:
@@ -199,8 +201,14 @@ def validate_model(
         elif etype == "extra_forbidden":
             line, col = parsed.pos(dpath, key=True)
             key = str(dpath[-1])
-            allowed = allowed_keys(model, dpath[:-1])
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            parent = dpath[:-1]
+            if parent not in allowed_at:
+                allowed_at[parent] = allowed_keys(model, parent)
+            allowed = allowed_at[parent]
+            close = []
+            if suggestions > 0:  # a hostile record can hold 70,000 unknown keys
+                suggestions -= 1
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
             if close and (typo_of := (*dpath[:-1], close[0])) in missing:
                 absorbed.add(typo_of)

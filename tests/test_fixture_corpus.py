@@ -53,3 +53,30 @@ def test_no_library_wording_in_any_corpus_message() -> None:
     assert kb.diagnostics
     for d in kb.diagnostics:
         assert not LIBRARY_WORDING.search(d.message), d.message
+
+
+def test_suggestions_are_bounded_per_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile record naming thousands of unknown keys or missing ids gets every
+    diagnostic, but "did you mean" (quadratic difflib) only for the first few."""
+    import difflib
+
+    calls = 0
+    real = difflib.get_close_matches
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    refs = ", ".join(["loraa"] * 3000)
+    keys = "".join(f"ownr{i}: x\n" for i in range(3000))
+    raw = f"---\ntitle: Many\nprobability: 0.5\npapers: [{refs}]\n{keys}---\n".encode()
+    files = valid_files()
+    files.append(("prediction", "content/predictions/many.md", raw, None))
+    kb = analyse(compile_entries(files), AS_OF)
+    mine = [d for d in kb.diagnostics if d.path.endswith("many.md")]
+    assert sum(d.code == "E-REF-MISSING" for d in mine) == 3000
+    assert sum(d.code == "E-UNKNOWN-KEY" for d in mine) == 3000
+    assert sum("did you mean 'lora'" in d.message for d in mine) == 20
+    assert calls <= 40 + 10  # 20 per kind of suggestion, plus a few for enums
