@@ -35,6 +35,16 @@ def test_invalid_record(case: Path) -> None:
     got = sorted((d.code, d.field, d.line) for d in kb.diagnostics if d.path == rel)
     want = sorted((d["code"], d["field"], d["line"]) for d in spec["diagnostics"])
     assert got == want
+    # Where the case is about the wording, the words that teach the fix must be there.
+    for exp in spec["diagnostics"]:
+        for words in exp.get("message_contains", []):
+            (message,) = [
+                d.message
+                for d in kb.diagnostics
+                if d.path == rel
+                and (d.code, d.field, d.line) == (exp["code"], exp["field"], exp["line"])
+            ]
+            assert words in message
     others = [d for d in kb.diagnostics if d.path != rel]
     assert others == [] or spec["file"] == "fa-latency.md"  # a duplicate id is reported on both
     for d in kb.diagnostics:
