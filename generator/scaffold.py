@@ -107,7 +107,7 @@ def similar_technique(technique: str, existing: list[str]) -> str | None:
         if candidate in by_norm:
             return by_norm[candidate]
     for norm, original in by_norm.items():
-        if norm and re.search(rf"\b{re.escape(norm)}\b", wanted):
+        if norm and f" {norm} " in f" {wanted} ":  # its words, in order, within the title
             return original
     close = difflib.get_close_matches(stripped or wanted, list(by_norm), n=1, cutoff=0.85)
     return by_norm[close[0]] if close else None
