@@ -269,7 +269,7 @@ class _Builder:
             line,
             col,
             dotted(path),
-            f"the YAML tag {node.tag!r} is not allowed in records: remove it",
+            f"the YAML tag '{node.tag.replace(_CORE, '!!')}' is not allowed in records: remove it",
         )
 
     def value(self, node: Node, path: Path_, depth: int) -> Any:

@@ -124,6 +124,11 @@ def suggest(value: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(value.strip(), choices, n=1, cutoff=0.6)
     if close:
         return close[0]
+    # A shortened value ('sunk-cost' for 'sunk-cost-continuation'): one choice contains it.
+    word = value.strip().lower()
+    holding = [c for c in choices if len(word) >= 3 and word in c.lower()]
+    if len(holding) == 1:
+        return holding[0]
     upper = difflib.get_close_matches(
         value.strip().upper(), [c.upper() for c in choices], n=1, cutoff=0.6
     )
