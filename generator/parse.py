@@ -438,6 +438,13 @@ def _syntax_error(
     if "nesting depth" in problem:  # libyaml's own limit (1,000 levels) came first
         return line0 + 1 + line_offset, col0 + 1, dotted(path[:1]), _TOO_DEEP
     hint = next((h for marker, h in _HINTS if marker in problem), None)
+    lines = yaml_text.split("\n")
+    if "expected key" in problem and line0 < len(lines) and lines[line0].lstrip().startswith("- "):
+        key = path[-1] if path and isinstance(path[-1], str) else "key"
+        hint = (
+            f"a list item here, but '{key}' above already has a value on its line: write "
+            f"'{key}:' alone and the items under it, or [a, b] on one line"
+        )
     detail = f"{context}: {problem}" if context else problem
     if hint is None:
         hint = (
@@ -466,7 +473,7 @@ def _field_at(yaml_text: str, line0: int, col0: int) -> Path_:
         pass
     lines = yaml_text.split("\n")
     start = _LINE_START.match(lines[line0] if line0 < len(lines) else "")
-    if start is None or not tracker.frames or col0 < start.start(3):
+    if start is None or not tracker.frames or col0 < start.end(1):
         return tracker.here()
     key, key_col, dashed = start.group(3), start.start(3), bool(start.group(2))
     frame = next((f for f in reversed(tracker.frames) if f[4] <= key_col), tracker.frames[0])
@@ -477,6 +484,8 @@ def _field_at(yaml_text: str, line0: int, col0: int) -> Path_:
         return (*frame[0], slot, key)
     if not is_map and dashed:  # a new item of this list
         return (*frame[0], slot, key)
+    if is_map and dashed and isinstance(slot, str):  # a list item after a key's value
+        return (*frame[0], slot)
     return tracker.here(frame) if is_map else tuple(frame[0])
 
 
