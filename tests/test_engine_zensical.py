@@ -1,0 +1,473 @@
+"""The Zensical adapter against the real `zensical` (generator/engines/zensical.py).
+
+A hand-made site source, shaped as Assay's compile step writes it (front matter with an
+HTML-escaped title and description, record parts as raw-HTML blocks, chart SVG, CSS,
+records.json), is built with the real engine; the tests read the files it wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from generator.engines import EngineError, SiteSource, get_engine
+from generator.engines.zensical import CONFIG_NAME, ZensicalEngine, zensical_config
+
+HOSTILE = "</title><script>alert('title')</script>\" onmouseover=\"alert('attr')"
+HOSTILE_DESC = "</title><script>alert('desc')</script>\" onfocus=\"alert('desc-attr')"
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+# Raw-HTML blocks as Assay's renderer writes them: they must reach the page byte for byte.
+TABLE = (
+    '<table class="assay-claims"><thead><tr><th>claim</th><th>reproduced</th></tr></thead>'
+    "<tbody><tr><td>nDCG@10 +4.1 &lt;script&gt;alert(1)&lt;/script&gt; zebrafishword</td>"
+    '<td><span class="assay-badge assay-badge--no">no</span></td></tr></tbody></table>'
+)
+BADGES = (
+    '<p class="assay-badges"><span class="assay-badge assay-badge--adopt">ADOPT</span> '
+    '<span class="assay-badge">stage: trial</span></p>'
+)
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" class="assay-chart" width="40" height="20" '
+    'viewBox="0 0 40 20" role="img"><title>runs &lt;b&gt;</title>'
+    '<rect x="0" y="0" width="40" height="20" fill="#3f51b5"></rect></svg>'
+)
+
+PAGES = {
+    "index.md": """\
+        ---
+        title: Home
+        ---
+        # Research knowledge base
+
+        See the [papers](papers/index.md) and the [guide](guide/writing.md).
+        """,
+    "papers/index.md": f"""\
+        ---
+        title: Papers
+        ---
+        # Papers
+
+        <table class="assay-index"><tbody><tr><td><a href="../hostile/">{_escape(HOSTILE)}</a></td></tr></tbody></table>
+        """,
+    "papers/hostile.md": f"""\
+        ---
+        title: "{_escape(HOSTILE)}"
+        description: "{_escape(HOSTILE_DESC)}"
+        ---
+        <h1 id="top">{_escape(HOSTILE)}</h1>
+
+        {BADGES}
+
+        {TABLE}
+
+        <figure class="assay-figure">{SVG}</figure>
+
+        <p>Macro syntax stays text: {{{{ 7 * 7 }}}} {{% raw %}} quokkaword</p>
+        """,
+    "guide/writing.md": """\
+        # Writing records
+
+        Maintainer text with a [link](../papers/index.md) and `{{ 6 * 7 }}` in code.
+
+        | a | b |
+        |---|---|
+        | 1 | 2 |
+        """,
+}
+NAV = [{"Home": "index.md"}, {"Guide": ["guide/writing.md"]}, {"Papers": "papers/index.md"}]
+CONFIG = {
+    "site_name": "Assay test site",
+    "site_description": "A test site",
+    "theme": {"name": "material", "palette": {"primary": "indigo"}},
+    "nav": NAV,
+    "extra_css": ["assets/assay.css"],
+    "plugins": ["search", {"macros": {"render_by_default": True}}, "privacy", "offline"],
+    "markdown_extensions": ["tables", "admonition", {"toc": {"permalink": True}}],
+}
+
+#: What the theme's vendored JavaScript bundle can fetch from a CDN, and only on demand
+#: (mermaid diagrams, Pyodide code blocks, the lightbox plugin, a polyfill for browsers
+#: without ResizeObserver, repository facts when repo_url is set). A new entry after a
+#: Zensical upgrade must be reviewed (docs/engines.md) before this set is extended.
+BUNDLE_LAZY_HOSTS = {"unpkg.com", "cdn.jsdelivr.net", "api.github.com"}
+#: XML namespace and schema names, which are identifiers, never fetched.
+NAMESPACES = {"www.w3.org", "www.sitemaps.org"}
+
+
+def make_source(root: Path, pages: dict[str, str] | None = None) -> SiteSource:
+    docs = root / "docs"
+    for rel, text in (pages or PAGES).items():
+        path = docs / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    (docs / "assets").mkdir(exist_ok=True)
+    (docs / "assets" / "assay.css").write_text(".assay-badge{font-weight:600}\n", encoding="utf-8")
+    (docs / "charts").mkdir(exist_ok=True)
+    (docs / "charts" / "radar.svg").write_text(SVG + "\n", encoding="utf-8")
+    (docs / "records.json").write_text('{"records": []}\n', encoding="utf-8")
+    (root / "config.json").write_text(json.dumps(CONFIG), encoding="utf-8")
+    return SiteSource(root=root, config=CONFIG)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real build, with HOME, TMPDIR and the XDG folders pointed at empty folders."""
+    base = tmp_path_factory.mktemp("zensical")
+    source = make_source(base / "source")
+    docs_before = tree_digest(source.docs_dir)
+    home, tmp = base / "home", base / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    site = base / "out" / "site"
+    site.mkdir(parents=True)
+    saved = dict(os.environ)
+    os.environ.update(
+        HOME=str(home),
+        TMPDIR=str(tmp),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local"),
+    )
+    try:
+        get_engine("zensical").build(source, site)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert tree_digest(source.docs_dir) == docs_before, "the engine changed the site source"
+    return {"base": base, "site": site, "source": source.root, "home": home, "tmp": tmp}
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, the text of <title> and of every <script>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.titles: list[str] = []
+        self.scripts: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("title", "script"):
+            self._in = tag
+            (self.titles if tag == "title" else self.scripts).append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.titles[-1] += data
+        elif self._in == "script":
+            self.scripts[-1] += data
+
+
+def parse(html: str) -> Elements:
+    p = Elements()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def test_pages_exist_at_their_urls(built: dict[str, Path]) -> None:
+    site = built["site"]
+    for rel in (
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "search.json",
+        "papers/index.html",
+        "papers/hostile/index.html",
+        "guide/writing/index.html",
+        "assets/assay.css",
+        "charts/radar.svg",
+        "records.json",
+    ):
+        assert (site / rel).is_file(), rel
+    assert read(site, "records.json") == '{"records": []}\n'
+    assert read(site, "charts/radar.svg") == SVG + "\n"
+    assert '<link rel="stylesheet" href="../../assets/assay.css">' in read(
+        site, "papers/hostile/index.html"
+    )
+
+
+def test_raw_html_blocks_pass_through_unchanged(built: dict[str, Path]) -> None:
+    page = read(built["site"], "papers/hostile/index.html")
+    for block in (TABLE, BADGES, SVG, f'<h1 id="top">{_escape(HOSTILE)}</h1>'):
+        assert block in page
+
+
+def test_maintainer_markdown_is_rendered(built: dict[str, Path]) -> None:
+    page = read(built["site"], "guide/writing/index.html")
+    assert "<table>" in page and "<td>1</td>" in page
+    assert '<a href="../../papers/">link</a>' in page
+
+
+def test_macro_syntax_is_never_evaluated(built: dict[str, Path]) -> None:
+    # mkdocs-macros is configured with render_by_default: the adapter does not pass it on.
+    record = read(built["site"], "papers/hostile/index.html")
+    assert "{{ 7 * 7 }} {% raw %} quokkaword" in record
+    assert "<code>{{ 6 * 7 }}</code>" in read(built["site"], "guide/writing/index.html")
+
+
+def test_search_index_holds_page_text(built: dict[str, Path]) -> None:
+    index = json.loads(read(built["site"], "search.json"))
+    by_location: dict[str, list[dict[str, object]]] = {}
+    for item in index["items"]:
+        by_location.setdefault(item["location"], []).append(item)
+    hostile = " ".join(str(i["text"]) for i in by_location["papers/hostile/"])
+    assert "zebrafishword" in hostile and "quokkaword" in hostile
+    assert "Writing records" in [i["title"] for i in by_location["guide/writing/"]]
+
+
+def test_hostile_title_and_description_stay_text_everywhere(built: dict[str, Path]) -> None:
+    site = built["site"]
+    page = parse(read(site, "papers/hostile/index.html"))
+    # <title>: the browser sees the whole hostile string as text; the second title element
+    # is the chart's own, inside the inline SVG.
+    assert page.titles == [f"{HOSTILE} - Assay test site", "runs <b>"]
+    metas = [a for t, a in page.tags if t == "meta" and a.get("name") == "description"]
+    assert metas == [{"name": "description", "content": HOSTILE_DESC}]
+    for html_file in site.rglob("*.html"):
+        doc = parse(html_file.read_text(encoding="utf-8"))
+        assert not any("alert" in s for s in doc.scripts), html_file
+        for tag, attrs in doc.tags:
+            assert not any(k.startswith("on") for k in attrs), (html_file, tag, attrs)
+    # The theme's search shows titles, texts and paths from the index as HTML: parsed as
+    # HTML, they hold no script and no event handler.
+    for item in json.loads(read(site, "search.json"))["items"]:
+        for field in (item["title"], item["text"], *item["path"]):
+            doc = parse(str(field))
+            assert doc.scripts == [], item
+            assert all(t in ("p", "code", "em", "strong") for t, _ in doc.tags), item
+            assert not any(attrs for _, attrs in doc.tags), item
+
+
+def test_records_are_not_listed_in_the_navigation(built: dict[str, Path]) -> None:
+    home = parse(read(built["site"], "index.html"))
+    links = {
+        a.get("href") for t, a in home.tags if t == "a" and "md-nav__link" in (a.get("class") or "")
+    }
+    assert "./papers/" in links and "./guide/writing/" in links
+    assert not any(h and "hostile" in h for h in links)
+
+
+def _external_hosts(text: str) -> set[str]:
+    hosts = {m.lower() for m in re.findall(r"https?://([^/\"'\s)`<>$\\]+)", text)}
+    return hosts - NAMESPACES - {"127.0.0.1", "localhost"}
+
+
+CSS_FETCH = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"']?)(?:https?:)?//", re.I)
+URL_ATTRIBUTES = {"src", "href", "srcset", "action", "formaction", "poster", "data", "xlink:href"}
+
+
+def test_no_request_can_leave_the_site(built: dict[str, Path]) -> None:
+    """Pages, styles, data and the search worker reference nothing off the site; the theme
+    bundle's only external URLs are its on-demand loaders (BUNDLE_LAZY_HOSTS)."""
+    site = built["site"]
+    checked = 0
+    for path in sorted(p for p in site.rglob("*") if p.is_file() and p.suffix != ".png"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        checked += 1
+        if path.suffix == ".html":
+            doc = parse(text)
+            for tag, attrs in doc.tags:
+                for name, value in attrs.items():
+                    if name in URL_ATTRIBUTES and value:
+                        assert not _external_hosts(value), (path, tag, name, value)
+            assert not CSS_FETCH.search(text), path
+        elif path.suffix == ".css":
+            assert not CSS_FETCH.search(text), path
+        elif path.name.startswith("bundle.") and path.suffix == ".js":
+            hosts = _external_hosts(text)
+            assert hosts <= BUNDLE_LAZY_HOSTS, (path, hosts - BUNDLE_LAZY_HOSTS)
+        else:
+            assert not _external_hosts(text), path
+    assert checked > 15
+    for html_file in site.rglob("*.html"):
+        text = html_file.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+
+
+def test_nothing_is_written_outside_the_site_folder(built: dict[str, Path]) -> None:
+    assert not any(built["home"].iterdir())
+    assert not any(built["tmp"].iterdir())
+    assert sorted(p.name for p in (built["base"] / "out").iterdir()) == ["site"]
+    # In the source folder: its configuration and Zensical's cache, beside what Assay wrote.
+    assert sorted(p.name for p in built["source"].iterdir()) == [
+        ".cache",
+        "config.json",
+        "docs",
+        CONFIG_NAME,
+    ]
+
+
+def test_configuration_keeps_only_what_is_safe() -> None:
+    cfg = zensical_config(
+        {
+            "site_name": "KB",
+            "docs_dir": "../../etc",
+            "site_dir": "/tmp/elsewhere",
+            "hooks": ["hooks.py"],
+            "INHERIT": "../base.yml",
+            "watch": ["/"],
+            "theme": {"name": "material", "font": {"text": "Roboto"}, "variant": "modern"},
+            "plugins": [
+                "search",
+                "assay",
+                {"macros": {"module_name": "main"}},
+                {"markdown-exec": {}},
+                "privacy",
+                "offline",
+                {"tags": {"tags_allowed": ["a"]}},
+            ],
+        }
+    )
+    assert cfg["docs_dir"] == "docs" and cfg["site_dir"] == ".zensical-site"
+    assert not {"hooks", "INHERIT", "watch"} & cfg.keys()
+    assert cfg["theme"] == {"name": "material", "font": False, "variant": "modern"}
+    assert cfg["plugins"] == ["search", {"tags": {"tags_allowed": ["a"]}}]
+    assert cfg["markdown_extensions"] == ["toc", "tables", "fenced_code"]
+    assert cfg["extra"] == {"generator": False}
+
+
+def test_configuration_defaults() -> None:
+    cfg = zensical_config({"plugins": {"search": None, "assay": {}}})
+    assert cfg["site_name"] == "Research knowledge base"
+    assert cfg["theme"] == {"name": "material", "font": False, "variant": "classic"}
+    assert cfg["plugins"] == ["search"]
+
+
+def test_unwritable_setting_is_a_one_line_error() -> None:
+    with pytest.raises(EngineError, match=r"'extra\.when' holds a set"):
+        zensical_config({"extra": {"when": {1, 2}}})
+
+
+def test_engine_failure_is_one_line(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "source", {"index.md": "# Home\n"})
+    bad = SiteSource(source.root, {**CONFIG, "nav": [], "theme": {"name": "no-such-theme"}})
+    site = tmp_path / "site"
+    site.mkdir()
+    with pytest.raises(EngineError) as err:
+        ZensicalEngine().build(bad, site)
+    message = str(err.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith("zensical build failed: Theme 'no-such-theme' is not installed")
+    assert not any(site.iterdir())
+
+
+def test_a_build_that_overruns_its_time_is_stopped(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "source")
+    site = tmp_path / "site"
+    site.mkdir()
+    started = time.monotonic()
+    with pytest.raises(EngineError, match=r"^zensical did not finish within 0\.05 s"):
+        ZensicalEngine(timeout=0.05).build(source, site)
+    assert time.monotonic() - started < 5
+    assert not any(site.iterdir())
+
+
+def test_unknown_engine_is_refused() -> None:
+    with pytest.raises(EngineError, match="unknown engine 'hugo'"):
+        get_engine("hugo")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return str(r.read().decode("utf-8"))
+
+
+def test_serve_shows_an_edit_and_stops_on_interrupt(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "source")
+    port = _free_port()
+    script = (
+        "import sys, pathlib, json\n"
+        "from generator.engines import SiteSource, get_engine\n"
+        "root = pathlib.Path(sys.argv[1])\n"
+        "cfg = json.loads((root / 'config.json').read_text())\n"
+        "try:\n"
+        "    get_engine('zensical').serve(SiteSource(root, cfg), sys.argv[2], False)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(3)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(source.root), f"127.0.0.1:{port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/guide/writing/"
+    try:
+        deadline = time.monotonic() + 30
+        page = ""
+        while time.monotonic() < deadline:
+            try:
+                page = _get(url)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "Writing records" in page
+        edited = source.docs_dir / "guide" / "writing.md"
+        edited.write_text("# Writing records\n\nnarwhalword\n", encoding="utf-8")
+        edit_time = time.monotonic()
+        while "narwhalword" not in page and time.monotonic() - edit_time < 10:
+            time.sleep(0.05)
+            with contextlib.suppress(OSError):  # a request that meets the rebuild
+                page = _get(url)
+        assert "narwhalword" in page
+        proc.send_signal(2)  # SIGINT, as Ctrl-C sends
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_on_a_busy_address_is_a_one_line_error(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "source", {"index.md": "# Home\n"})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(EngineError) as err:
+            get_engine("zensical").serve(source, f"127.0.0.1:{port}", False)
+    assert str(err.value) == "zensical serve failed: Address already in use (os error 98)"
