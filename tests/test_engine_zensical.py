@@ -471,3 +471,16 @@ def test_serve_on_a_busy_address_is_a_one_line_error(tmp_path: Path) -> None:
         with pytest.raises(EngineError) as err:
             get_engine("zensical").serve(source, f"127.0.0.1:{port}", False)
     assert str(err.value) == "zensical serve failed: Address already in use (os error 98)"
+
+
+def test_same_source_builds_byte_identical_site(built: dict[str, Path], tmp_path: Path) -> None:
+    # A second source folder (no cache) and a rebuild of the first (warm cache).
+    cold = tmp_path / "cold"
+    cold.mkdir()
+    get_engine("zensical").build(make_source(tmp_path / "source"), cold)
+    warm = tmp_path / "warm"
+    warm.mkdir()
+    get_engine("zensical").build(SiteSource(built["source"], CONFIG), warm)
+    reference = tree_digest(built["site"])
+    assert tree_digest(cold) == reference
+    assert tree_digest(warm) == reference
