@@ -372,6 +372,24 @@ def test_configuration_defaults() -> None:
     assert cfg["plugins"] == ["search"]
 
 
+def test_configuration_from_a_users_mkdocs_yml() -> None:
+    cfg = zensical_config(
+        {
+            "config_file": "/kb/mkdocs.yml",
+            "theme": {"name": "material", "custom_dir": "overrides"},
+            # `emoji_index: !!python/name:…` reaches the adapter as None (unresolved tag).
+            "markdown_extensions": [
+                "tables",
+                {"pymdownx.emoji": {"emoji_index": None}},
+                {"toc": {"permalink": True, "slugify": None}},
+            ],
+        }
+    )
+    assert cfg["theme"]["custom_dir"] == "/kb/overrides"
+    assert cfg["markdown_extensions"] == ["tables", "pymdownx.emoji", {"toc": {"permalink": True}}]
+    assert "config_file" not in cfg
+
+
 def test_unwritable_setting_is_a_one_line_error() -> None:
     with pytest.raises(EngineError, match=r"'extra\.when' holds a set"):
         zensical_config({"extra": {"when": {1, 2}}})

@@ -128,6 +128,11 @@ def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
         log.warning("zensical: theme.font ignored: the site loads no web fonts (works offline)")
     theme["font"] = False
     theme.setdefault("variant", "classic")
+    custom_dir = theme.get("custom_dir")
+    config_file = config.get("config_file")
+    if isinstance(custom_dir, str) and isinstance(config_file, str):
+        # Relative to the user's mkdocs.yml, not to the file written into the source.
+        theme["custom_dir"] = str(Path(config_file).parent / custom_dir)
     out["theme"] = theme
 
     extra = dict(out.get("extra") or {})
@@ -136,7 +141,7 @@ def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
     extra.setdefault("generator", False)
     out["extra"] = extra
 
-    out.setdefault("markdown_extensions", list(MKDOCS_DEFAULT_EXTENSIONS))
+    out["markdown_extensions"] = _extensions(out.get("markdown_extensions"))
     out["plugins"] = _plugins(config.get("plugins") or [])
     out["docs_dir"] = "docs"
     out["site_dir"] = OUTPUT_NAME
@@ -173,6 +178,24 @@ def _plugins(plugins: Any) -> list[Any]:
             continue
         kept.append({name: _plain(options, f"plugins.{name}")} if options else name)
     return kept
+
+
+def _extensions(extensions: Any) -> list[Any]:
+    """Markdown extensions as Zensical reads them; options left empty by a `!!python/…` tag
+    Assay could not resolve are dropped, so the extension uses its own default."""
+    if extensions is None:
+        return list(MKDOCS_DEFAULT_EXTENSIONS)
+    entries = extensions.items() if isinstance(extensions, Mapping) else extensions
+    out: list[Any] = []
+    for entry in entries:
+        if isinstance(entry, tuple) or (isinstance(entry, Mapping) and len(entry) == 1):
+            name, options = entry if isinstance(entry, tuple) else next(iter(entry.items()))
+            if isinstance(options, Mapping):
+                options = {k: v for k, v in options.items() if v is not None}
+            out.append({name: options} if options else name)
+        else:
+            out.append(entry)
+    return out
 
 
 def _plain(value: Any, where: str) -> Any:
