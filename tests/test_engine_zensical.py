@@ -474,6 +474,9 @@ def test_serve_shows_an_edit_and_stops_on_interrupt(tmp_path: Path) -> None:
         assert "narwhalword" in page
         proc.send_signal(2)  # SIGINT, as Ctrl-C sends
         assert proc.wait(timeout=15) == 0
+        assert proc.stdout is not None
+        shown = proc.stdout.read().decode()
+        assert f"zensical: Serving {source.root}/.zensical-site on http://127.0.0.1:{port}" in shown
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -100,6 +100,7 @@ class ZensicalEngine:
         _move_contents(output, site_dir)
 
     def serve(self, source: SiteSource, dev_addr: str, open_browser: bool) -> None:
+        _show_progress()
         config_path = write_config(source)
         cmd = [*_command(), "serve", "--config-file", str(config_path), "--dev-addr", dev_addr]
         if open_browser:
@@ -296,6 +297,15 @@ def _serve(cmd: list[str], cwd: Path) -> None:
         return
     if proc.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
         raise EngineError(f"zensical serve failed: {_failure(chr(10).join(tail), proc.returncode)}")
+
+
+def _show_progress() -> None:
+    """`assay serve` shows Zensical's progress lines (its address, each rebuild)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
 
 def _failure(output: str, returncode: int) -> str:
