@@ -390,6 +390,33 @@ def test_configuration_from_a_users_mkdocs_yml() -> None:
     assert "config_file" not in cfg
 
 
+def test_link_validation_is_off_unless_configured() -> None:
+    off = {"invalid_links": False, "invalid_link_anchors": False}
+    assert zensical_config({})["validation"] == off
+    nav_only = {"nav": {"omitted_files": "ignore"}}
+    assert zensical_config({"validation": nav_only})["validation"] == {**nav_only, **off}
+    links = {"links": {"not_found": "warn"}}
+    assert zensical_config({"validation": links})["validation"] == links
+    assert zensical_config({"validation": True})["validation"] is True
+
+
+def test_configured_link_validation_reports_a_broken_link(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pages = {"index.md": "---\ntitle: Home\n---\n# Home\n\n[gone](nowhere.md)\n"}
+    source = make_source(tmp_path / "source", pages)
+    site = tmp_path / "site"
+    site.mkdir()
+    config = {"nav": [], "validation": {"links": {"not_found": "warn"}}}
+    with caplog.at_level("WARNING", logger="generator.engines.zensical"):
+        ZensicalEngine().build(SiteSource(source.root, config), site)
+    assert "zensical: page does not exist (index.md:6:8)" in caplog.messages
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="generator.engines.zensical"):
+        ZensicalEngine().build(SiteSource(source.root, {**config, "validation": {}}), site)
+    assert not [m for m in caplog.messages if "does not exist" in m]
+
+
 def test_unwritable_setting_is_a_one_line_error() -> None:
     with pytest.raises(EngineError, match=r"'extra\.when' holds a set"):
         zensical_config({"extra": {"when": {1, 2}}})
