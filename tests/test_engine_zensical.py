@@ -412,8 +412,10 @@ def test_configured_link_validation_reports_a_broken_link(
         ZensicalEngine().build(SiteSource(source.root, config), site)
     assert "zensical: page does not exist (index.md:6:8)" in caplog.messages
     caplog.clear()
+    again = tmp_path / "again"
+    again.mkdir()
     with caplog.at_level("WARNING", logger="generator.engines.zensical"):
-        ZensicalEngine().build(SiteSource(source.root, {**config, "validation": {}}), site)
+        ZensicalEngine().build(SiteSource(source.root, {**config, "validation": {}}), again)
     assert not [m for m in caplog.messages if "does not exist" in m]
 
 
@@ -532,3 +534,13 @@ def test_same_source_builds_byte_identical_site(built: dict[str, Path], tmp_path
     reference = tree_digest(built["site"])
     assert tree_digest(cold) == reference
     assert tree_digest(warm) == reference
+
+
+def test_a_file_already_in_the_site_folder_is_never_overwritten(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "source", {"index.md": "---\ntitle: Home\n---\n# Home\n"})
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("mine", encoding="utf-8")
+    with pytest.raises(EngineError, match="already holds index.html"):
+        ZensicalEngine().build(source, site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "mine"

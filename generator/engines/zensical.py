@@ -374,7 +374,9 @@ def _move_contents(output: Path, site_dir: Path) -> None:
         site_dir.mkdir(parents=True, exist_ok=True)
         for child in sorted(output.iterdir()):
             target = site_dir / child.name
-            _remove(target)
+            if target.exists() or target.is_symlink():
+                # The folder is Assay's fresh staging folder: never overwrite what is there.
+                raise EngineError(f"cannot build into {site_dir}: it already holds {child.name}")
             shutil.move(str(child), str(target))
         output.rmdir()
     except OSError as exc:
