@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +23,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from conftest import VALID_ROOT
 
+from generator.cli import main
 from generator.engines import EngineError, SiteSource, get_engine
 from generator.engines.zensical import CONFIG_NAME, ZensicalEngine, zensical_config
 
@@ -541,6 +545,138 @@ def test_a_file_already_in_the_site_folder_is_never_overwritten(tmp_path: Path) 
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("mine", encoding="utf-8")
-    with pytest.raises(EngineError, match="already holds index.html"):
+    with pytest.raises(EngineError, match=r"already holds index\.html"):
         ZensicalEngine().build(source, site)
     assert (site / "index.html").read_text(encoding="utf-8") == "mine"
+
+
+# -- the whole pipeline: `assay build --engine zensical` ------------------------------------
+
+MARKER = "/tmp/assay-zensical-payload-ran"
+JINJA = f"{{{{ cycler.__init__.__globals__.os.makedirs('{MARKER}') }}}}"
+RECORD_TITLE = "LoRA </title><script>alert('t')</script> & \"q\" {{ 7*7 }}"
+RECORD_BODY = f"""
+Jinja payload: {JINJA} {{% for x in range(3) %}}loop{{% endfor %}}
+
+<script>alert('body')</script>
+<img src="x.png" onerror="alert('img')">
+<a href="javascript:alert('link')">click</a>
+
+<pre class="mermaid">graph TD; A--&gt;B</pre>
+
+<div class="pyodide"><pre id="p--editor">import js</pre><span id="p--run">run</span><span
+id="p--clear">c</span><pre id="p--output"></pre></div>
+
+--8<-- "/etc/passwd"
+
+!!! note "admonition from a record"
+    text
+"""
+
+
+@pytest.fixture(scope="module")
+def bundled_hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid fixture knowledge base with a hostile record and maintainer pages that use
+    Assay's macros and a user macro, built by `assay build --engine zensical`."""
+    base = tmp_path_factory.mktemp("kb")
+    kb = base / "kb"
+    shutil.copytree(VALID_ROOT, kb)
+    lora = kb / "content/papers/lora.md"
+    text = lora.read_text(encoding="utf-8").replace(
+        'title: "LoRA: Low-Rank Adaptation of Large Language Models"',
+        "title: " + json.dumps(RECORD_TITLE),
+    )
+    lora.write_text(text + RECORD_BODY, encoding="utf-8")
+    (kb / "mkdocs.yml").write_text(
+        "site_name: hostile\ndocs_dir: content\ntheme: {name: material, font: false}\n"
+        "plugins:\n  - search\n  - assay\n  - macros: {render_by_default: true}\n"
+        "markdown_extensions: [attr_list, md_in_html, tables, admonition, pymdownx.snippets]\n",
+        encoding="utf-8",
+    )
+    (kb / "content/index.md").write_text(
+        "---\nrender_macros: true\n---\n# Home\n\nPapers: {{ assay_count('paper') }}.\n",
+        encoding="utf-8",
+    )
+    (kb / "content/guide").mkdir()
+    (kb / "content/guide/escape.md").write_text(
+        f"---\nrender_macros: true\n---\n# Escape attempt\n\n{JINJA}\n", encoding="utf-8"
+    )
+    shutil.rmtree(MARKER, ignore_errors=True)
+    site = base / "site"
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--root",
+            str(kb),
+            "--site-dir",
+            str(site),
+            "--as-of",
+            "2026-11-25",
+            "--engine",
+            "zensical",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return site
+
+
+def test_bundled_site_builds_every_section(bundled_hostile: Path) -> None:
+    site = bundled_hostile
+    for rel in (
+        "index.html",
+        "papers/index.html",
+        "papers/lora/index.html",
+        "decisions/index.html",
+        "benchmarks/index.html",
+        "predictions/index.html",
+        "radar/index.html",
+        "review/index.html",
+        "tags/index.html",
+        "guide/escape/index.html",
+        "records.json",
+        "search.json",
+        "assets/assay.css",
+    ):
+        assert (site / rel).is_file(), rel
+    assert "<svg" in read(site, "radar/index.html")
+    home = read(site, "index.html")
+    assert "Papers: 2." in home  # Assay's own macros are expanded by Assay on every engine
+    records = json.loads(read(site, "records.json"))
+    assert {r["id"] for r in records["records"]} >= {"lora"}
+    index = json.loads(read(site, "search.json"))
+    assert any(i["location"].startswith("papers/lora/") for i in index["items"])
+
+
+def test_hostile_record_is_inert_on_zensical(bundled_hostile: Path) -> None:
+    site = bundled_hostile
+    assert not os.path.exists(MARKER)
+    page = read(site, "papers/lora/index.html")
+    doc = parse(page)
+    head_title = doc.titles[0]
+    assert "<" not in head_title and "LoRA" in head_title
+    assert "49" not in head_title
+    for html_file in site.rglob("*.html"):
+        d = parse(html_file.read_text(encoding="utf-8"))
+        assert not any("alert" in s or "import js" in s for s in d.scripts), html_file
+        for tag, attrs in d.tags:
+            assert not any(k.startswith("on") for k in attrs), (html_file, tag, attrs)
+            assert tag not in ("iframe", "object", "embed"), html_file
+            classes = (attrs.get("class") or "").split()
+            assert "mermaid" not in classes and "pyodide" not in classes, (html_file, tag)
+            href = (attrs.get("href") or "").strip().lower()
+            assert not href.startswith("javascript:"), html_file
+    # No file from the build machine, no admonition or snippet syntax taken from a record.
+    assert "root:x:0:0" not in page
+    assert 'class="admonition' not in page
+    for item in json.loads(read(site, "search.json"))["items"]:
+        for field in (item["title"], item["text"], *item["path"]):
+            d = parse(str(field))
+            assert d.scripts == [] and not any(a for _, a in d.tags), item
+
+
+def test_user_macros_do_not_run_on_zensical(bundled_hostile: Path) -> None:
+    escape = read(bundled_hostile, "guide/escape/index.html")
+    assert not os.path.exists(MARKER)
+    assert "cycler" in escape  # shown (or refused by Assay's sandbox), never executed
