@@ -19,10 +19,13 @@ import sys
 import textwrap
 import time
 import urllib.request
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import test_e2e as e2e
 from click.testing import CliRunner
 from conftest import VALID_ROOT
 
@@ -30,6 +33,7 @@ from generator.cli import main
 from generator.engines import EngineError, SiteSource, get_engine
 from generator.engines.zensical import CONFIG_NAME, ZensicalEngine, zensical_config
 
+REPO = Path(__file__).resolve().parents[1]
 HOSTILE = "</title><script>alert('title')</script>\" onmouseover=\"alert('attr')"
 HOSTILE_DESC = "</title><script>alert('desc')</script>\" onfocus=\"alert('desc-attr')"
 
@@ -558,8 +562,9 @@ RECORD_TITLE = "LoRA </title><script>alert('t')</script> & \"q\" {{ 7*7 }}"
 RECORD_BODY = f"""
 Jinja payload: {JINJA} {{% for x in range(3) %}}loop{{% endfor %}}
 
-<script>alert('body')</script>
-<img src="x.png" onerror="alert('img')">
+<script>alert('body'); window.pwned = 'script'</script>
+<img src="x.png" onerror="window.pwned = 'img'">
+<svg><animate onbegin="window.pwned = 'svg'" attributeName="x" dur="1s"/></svg>
 <a href="javascript:alert('link')">click</a>
 
 <pre class="mermaid">graph TD; A--&gt;B</pre>
@@ -680,3 +685,133 @@ def test_user_macros_do_not_run_on_zensical(bundled_hostile: Path) -> None:
     escape = read(bundled_hostile, "guide/escape/index.html")
     assert not os.path.exists(MARKER)
     assert "cycler" in escape  # shown (or refused by Assay's sandbox), never executed
+
+
+# -- end to end: the bundled site built by Zensical, in Debian's headless Chromium ----------
+# The browser machinery (DevTools client, local server, Chromium) is tests/test_e2e.py's.
+
+SEARCH_ROOT = "document.querySelector('div.focus-visible').shadowRoot"
+
+
+@pytest.fixture(scope="module")
+def zensical_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = tmp_path_factory.mktemp("bundled") / "site"
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--root",
+            str(REPO),
+            "--site-dir",
+            str(site),
+            "--as-of",
+            "2026-11-25",
+            "--engine",
+            "zensical",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with e2e.serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[e2e.DevTools]:
+    with e2e.chromium_page(e2e.find_chromium()) as devtools:
+        yield devtools
+
+
+def zensical_search(page: e2e.DevTools, base_url: str, query: str, expected: str) -> None:
+    """Open Zensical's search dialog (a shadow-DOM component, unlike Material's), type
+    `query` and wait until a result links to `expected`."""
+    page.goto(base_url)
+    page.wait_for("!!document.querySelector('.md-search__button')", "the search button")
+    page.evaluate("document.querySelector('.md-search__button').click()")
+    page.wait_for(
+        f"!!{SEARCH_ROOT} && !!{SEARCH_ROOT}.activeElement"
+        f" && {SEARCH_ROOT}.activeElement.getAttribute('role') === 'combobox'",
+        "the search input to take the focus",
+    )
+    page.type_text(query)
+    links = f"[...{SEARCH_ROOT}.querySelectorAll('ol[role=listbox] a')].map(a => a.href)"
+    try:
+        page.wait_for(
+            f"{links}.some(h => h.split(/[?#]/)[0] === {json.dumps(expected)})",
+            f"a search result for {query!r} linking to {expected}",
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the results link to {page.evaluate(links)}") from None
+
+
+def test_zensical_search_finds_a_paper_by_a_word_of_its_summary(
+    browser: e2e.DevTools, zensical_url: str
+) -> None:
+    word, paper_id = e2e.distinctive_summary_word()
+    zensical_search(browser, zensical_url, word, f"{zensical_url}papers/{paper_id}/")
+
+
+def test_zensical_benchmark_chart_svg_is_visible(browser: e2e.DevTools, zensical_url: str) -> None:
+    browser.goto(f"{zensical_url}benchmarks/fa2-vs-sdpa-ranking-encoder/")
+    charts = browser.wait_for(
+        "(() => { const s = [...document.querySelectorAll('figure.assay-chart svg')];"
+        "  return s.length ? s.map(e => { const r = e.getBoundingClientRect();"
+        "    return {width: r.width, height: r.height, role: e.getAttribute('role'),"
+        "            visible: getComputedStyle(e).visibility !== 'hidden'"
+        "                     && getComputedStyle(e).display !== 'none'}; }) : null; })()",
+        "a chart (figure.assay-chart svg) on the benchmark page",
+    )
+    for chart in charts:
+        assert chart["width"] > 0 and chart["height"] > 0 and chart["visible"], chart
+        assert chart["role"] == "img", chart
+
+
+def test_zensical_pages_request_nothing_but_the_local_server(
+    browser: e2e.DevTools, zensical_url: str
+) -> None:
+    browser.requests.clear()
+    for _, path in e2e.SCREENSHOTS:
+        browser.goto(zensical_url + path)
+    word, paper_id = e2e.distinctive_summary_word()
+    zensical_search(browser, zensical_url, word, f"{zensical_url}papers/{paper_id}/")
+    origin = urlsplit(zensical_url)
+    foreign = [
+        url
+        for url in browser.requests
+        if not (
+            url.startswith(("data:", "blob:"))
+            or (urlsplit(url).scheme, urlsplit(url).netloc) == (origin.scheme, origin.netloc)
+        )
+    ]
+    assert not foreign, "requests to other hosts:\n" + "\n".join(sorted(set(foreign)))
+    assert any(url.endswith(".js") for url in browser.requests)
+    assert any(url.endswith(".css") for url in browser.requests)
+    assert any(url.endswith("/search.json") for url in browser.requests), browser.requests
+
+
+def test_hostile_record_is_inert_in_the_dom(browser: e2e.DevTools, bundled_hostile: Path) -> None:
+    with e2e.serve(bundled_hostile) as url:
+        browser.requests.clear()
+        browser.goto(f"{url}papers/lora/")
+        state = browser.evaluate(
+            "({title: document.title,"
+            "  scripts: [...document.scripts].map(s => s.textContent).filter(t => /alert|pwned/.test(t)),"
+            "  handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+            "    .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),"
+            "  hooks: document.querySelectorAll('.mermaid, .pyodide, [data-md-exec-state]').length,"
+            "  frames: document.querySelectorAll('iframe, object, embed').length,"
+            "  pwned: window.pwned === undefined ? null : window.pwned})"
+        )
+        assert state["title"].startswith("LoRA ＜/title＞＜script＞"), state["title"]
+        assert state["scripts"] == [] and state["handlers"] == [], state
+        assert state["hooks"] == 0 and state["frames"] == 0 and state["pwned"] is None, state
+        zensical_search(browser, url, "LoRA", f"{url}papers/lora/")
+        results = browser.evaluate(
+            f"({{tags: [...{SEARCH_ROOT}.querySelectorAll('ol[role=listbox] *')]"
+            "   .map(e => e.tagName.toLowerCase())"
+            "   .filter(t => ['script', 'img', 'iframe', 'object', 'embed', 'style'].includes(t)),"
+            f" text: {SEARCH_ROOT}.querySelector('ol[role=listbox]').textContent}})"
+        )
+        assert results["tags"] == [], results
+        assert "LoRA" in results["text"]
+        foreign = [u for u in browser.requests if not u.startswith((url, "data:", "blob:"))]
+        assert foreign == [], foreign
