@@ -430,6 +430,10 @@ def test_configured_link_validation_reports_a_broken_link(
 def test_unwritable_setting_is_a_one_line_error() -> None:
     with pytest.raises(EngineError, match=r"'extra\.when' holds a set"):
         zensical_config({"extra": {"when": {1, 2}}})
+    with pytest.raises(EngineError, match=r"'extra' must be a mapping, not list"):
+        zensical_config({"extra": ["a"]})
+    with pytest.raises(EngineError, match=r"'theme' must be a mapping, not int"):
+        zensical_config({"theme": 3})
 
 
 def test_engine_failure_is_one_line(tmp_path: Path) -> None:

@@ -111,7 +111,7 @@ class ZensicalEngine:
 def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """Zensical's settings for an engine-neutral (MkDocs-style) site configuration.
 
-    Pure: the same configuration in gives the same settings out. Web fonts are always off
+    Deterministic, no I/O (it only logs what it drops or overrides). Web fonts are always off
     (the site works offline), the theme's `classic` variant is the default so that the site
     looks as it does on Material for MkDocs, and only `PASSED_PLUGINS` survive.
     """
@@ -123,7 +123,7 @@ def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
     out["site_name"] = str(out["site_name"])
 
     theme = out.get("theme")
-    theme = {"name": theme} if isinstance(theme, str) else dict(theme or {})
+    theme = {"name": theme} if isinstance(theme, str) else dict(_mapping(theme, "theme"))
     theme.setdefault("name", "material")
     if theme.get("font") not in (None, False):
         log.warning("zensical: theme.font ignored: the site loads no web fonts (works offline)")
@@ -136,7 +136,7 @@ def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
         theme["custom_dir"] = str(Path(config_file).parent / custom_dir)
     out["theme"] = theme
 
-    extra = dict(out.get("extra") or {})
+    extra = dict(_mapping(out.get("extra"), "extra"))
     # The theme's "Made with Zensical" footer links to zensical.org; MkDocs users who want
     # a generator notice can set `extra.generator: true`.
     extra.setdefault("generator", False)
@@ -161,6 +161,17 @@ def write_config(source: SiteSource) -> Path:
     except OSError as exc:
         raise EngineError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise EngineError(
+            f"the site configuration setting '{key}' must be a mapping, not "
+            f"{type(value).__name__}: fix it in mkdocs.yml"
+        )
+    return value
 
 
 def _plugins(plugins: Any) -> list[Any]:
