@@ -261,6 +261,7 @@ def _command() -> list[str]:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONIOENCODING", "utf-8")
+    env.setdefault("PYTHONUNBUFFERED", "1")  # `serve` progress lines arrive as they happen
     return env
 
 
