@@ -819,3 +819,12 @@ def test_hostile_record_is_inert_in_the_dom(browser: e2e.DevTools, bundled_hosti
         assert "LoRA" in results["text"]
         foreign = [u for u in browser.requests if not u.startswith((url, "data:", "blob:"))]
         assert foreign == [], foreign
+
+
+def test_pipeline_builds_byte_identical_sites(bundled_hostile: Path, tmp_path: Path) -> None:
+    # Each build compiles into a new temporary source folder: no path of it may leak out.
+    again = tmp_path / "again"
+    args = ["build", "--root", str(bundled_hostile.parent / "kb"), "--site-dir", str(again)]
+    result = CliRunner().invoke(main, [*args, "--as-of", "2026-11-25", "--engine", "zensical"])
+    assert result.exit_code == 0, result.output
+    assert tree_digest(again) == tree_digest(bundled_hostile)
