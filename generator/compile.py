@@ -273,24 +273,25 @@ def render_page(
     cache: PageCache | None = None,
 ) -> str:
     """One generated page, from Assay's Markdown to the file an engine passes through."""
-    hide, whole = None, markdown
-    if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
-        hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
-        markdown = markdown[layout.end() :]
-    if title is None:
-        m = _H1.match(markdown)
-        title = m.group(1) if m else src
-    key = (src, whole, directory_urls, title)  # `hide` is part of `whole`
+    key = (src, markdown, directory_urls, title or "")
     if cache is not None:
         cache.final_used.add(key)
         if (page := cache.final.get(key)) is not None:
             cache.html(src, markdown, directory_urls)  # marks its HTML as used
             return page
+    hide = None
+    if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
+        hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
+        markdown = markdown[layout.end() :]
     if cache is not None:
         html = cache.html(src, markdown, directory_urls)
     else:
         html = markdown_to_html(markdown, src, directory_urls)
-    page = _page_file(title, insert_charts(html, sink, src, directory_urls), hide)
+    html = insert_charts(html, sink, src, directory_urls)
+    if title is None:
+        m = _H1.match(markdown)
+        title = m.group(1) if m else src
+    page = _page_file(title, html, hide)
     if cache is not None:
         cache.final[key] = page
     return page

@@ -192,6 +192,8 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             raise PluginError(str(exc)) from exc
         neutral = result.source.config
         config.docs_dir = str(result.source.docs_dir)
+        if str(content) not in config.watch:  # `mkdocs serve` then sees edits to records
+            config.watch.append(str(content))
         if not config.nav:
             config.nav = neutral["nav"]
         for css in neutral["extra_css"]:

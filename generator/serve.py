@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -114,8 +115,16 @@ class LiveSource:
             )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_site(root: Path, dev_addr: str, open_browser: bool, engine_name: str) -> None:
     engine = get_engine(engine_name)
+    if threading.current_thread() is threading.main_thread():
+        # A terminated server stops like an interrupted one: the engine's child process is
+        # stopped and the temporary site source removed.
+        signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="assay-serve-") as work:
         live = LiveSource(root, Path(work))
         source = live.compile().source

@@ -77,6 +77,24 @@ def served(
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    # A terminated `assay serve` leaves no engine server behind (ProperDocs runs in a child).
+    deadline = time.monotonic() + 10
+    while _serving(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _serving(port) == []
+
+
+def _serving(port: int) -> list[str]:
+    """Command lines of live processes serving on `port` (read from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"127.0.0.1:{port}".encode() in args:
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
 
 
 def _search_docs(base: str) -> list[dict[str, str]]:

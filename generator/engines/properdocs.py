@@ -64,9 +64,13 @@ class ProperDocsEngine:
         proc = subprocess.Popen(_command(*args))
         try:
             code = proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait(timeout=10)
-            raise
+        finally:  # interrupted or terminated: the server goes with us
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
         if code != 0:
             raise EngineError(f"ProperDocs' server stopped (exit {code})")

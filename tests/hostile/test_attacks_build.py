@@ -199,20 +199,21 @@ def test_record_look_alike_folder_is_reported(tmp_path: Path) -> None:
 
 
 def test_benchmark_with_many_runs_is_bounded(tmp_path: Path) -> None:
-    """A9: the runs chart draws one mark per run. 30,000 runs per method (a 650 KB record,
-    valid): an 18 MB SVG in the page and 4.8 GB peak memory in the build."""
+    """A9: the runs chart draws one mark per run. 10,000 runs for two methods (220 KB,
+    valid; 30,000 each made an 18 MB SVG and 4.8 GB peak memory in the build)."""
     root = _kb(tmp_path)
     bench = root / "content/benchmarks/fa-latency.md"
     text = bench.read_text()
     for old in ("[101.2, 99.8, 100.5, 102.0, 100.9]", "[69.5, 70.2, 68.9, 70.8, 69.9]"):
         assert old in text
         base = [float(v) for v in old.strip("[]").split(", ")]
-        runs = ", ".join(f"{base[i % 5] + (i % 97) / 1000:.3f}" for i in range(30_000))
+        runs = ", ".join(f"{base[i % 5] + (i % 97) / 1000:.3f}" for i in range(10_000))
         text = text.replace(old, f"[{runs}]")
-    bench.write_text(text)
+    bench.write_text(text.replace("paired: true", "paired: false"))  # else invalid (lengths)
     assert len(text.encode()) < LIMIT
     proc = _build(root, tmp_path / "site", timeout=45)
-    assert proc.returncode in (0, 1), proc.stderr
+    # Valid today; a fix may as well limit the runs with a diagnostic that names the field.
+    assert proc.returncode == 0 or "fa-latency.md" in proc.stdout + proc.stderr, proc.stderr
     if proc.returncode == 0:
         page = tmp_path / "site/benchmarks/fa-latency/index.html"
         assert page.stat().st_size < 2_000_000, f"{page.stat().st_size:,} bytes"
