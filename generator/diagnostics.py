@@ -33,6 +33,15 @@ class Diagnostic:
     field: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Keys, values and names in a message come from hostile records: a control
+        # character printed raw would drive the reader's terminal (ESC sequences) or start a
+        # forged line (a newline then `::error …` is a GitHub Actions workflow command).
+        for name in ("path", "field", "message"):
+            value = getattr(self, name)
+            if not value.isprintable():
+                object.__setattr__(self, name, printable(value))
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.field)
 
@@ -41,6 +50,24 @@ class Diagnostic:
         return Diagnostic(
             self.path, self.line, self.col, "error", self.code, self.field, self.message
         )
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (controls, line and paragraph
+    separators, format characters, bytes that were not UTF-8) written as a Python-style
+    escape, so one diagnostic stays one line whatever a record holds."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch.isprintable():
+            out.append(ch)
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+    return "".join(out)
 
 
 def error(path: str, line: int, col: int, code: str, field: str, message: str) -> Diagnostic:

@@ -1,0 +1,26 @@
+"""Unit tests of the fixes for the attack findings (FINDINGS.md); the real-CLI reproducers
+are in test_attacks_*.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from generator.diagnostics import error, format_github, format_json, format_text
+
+HOSTILE_KEY = "bogus\x1b]0;PWNED\x07\x1b[2J\n::error file=x::PWN\u2028\x9b31m"
+
+
+def test_every_diagnostic_format_escapes_record_controls() -> None:
+    """A4: a key holding ESC, BEL, CSI (U+009B), newline and U+2028 is printed escaped, in
+    the text and GitHub formats and in the JSON strings."""
+    diags = [error("content/papers/x.md", 3, 1, "E-UNKNOWN-KEY", HOSTILE_KEY, HOSTILE_KEY)]
+    for fmt in (format_text, format_github):
+        out = fmt(diags, 1)
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", out), repr(out)
+        assert not re.search(r"^::error file=x", out, re.M)
+        assert "\\x1b]0;PWNED\\x07" in out  # shown, escaped, not dropped
+    payload = json.loads(format_json(diags, 1))
+    assert payload["errors"][0]["field"] == (
+        "bogus\\x1b]0;PWNED\\x07\\x1b[2J\\x0a::error file=x::PWN\\u2028\\x9b31m"
+    )
