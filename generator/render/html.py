@@ -36,6 +36,8 @@ from markdown_it.helpers.parse_link_destination import (
 )
 from markdown_it.rules_core import StateCore
 
+from ..markup import HEAVY_MARKUP as HEAVY_MARKUP
+from ..markup import is_heavy as is_heavy
 from ..sanitize import sanitize
 
 #: Changes whenever the HTML this module writes for the same Markdown changes (page cache).
@@ -235,22 +237,6 @@ def _too_deep(html_text: str) -> bool:
         elif stack and stack[-1] == name:
             stack.pop()
     return False
-
-
-#: Characters whose handling costs markdown-it-py most (links, inline HTML, emphasis, code).
-_COSTLY = "[(<*_`\\!"
-#: Characters that start a block or a token at almost no cost in bytes (list items,
-#: paragraphs, table cells, headings, strikethrough, entities): 1 MiB of `- a` lines
-#: cost 17 s and 800 MB before they were counted too (FINDINGS.md A3).
-_DENSE = "\n|#~&"
-#: A body with more of them is shown as plain text: no real record comes near, and it keeps
-#: the rendering of any 1 MiB record in about a second (docs/performance.md).
-HEAVY_MARKUP = 20_000
-
-
-def is_heavy(markdown: str) -> bool:
-    """Whether `markdown` holds so much inline syntax that it is shown as plain text."""
-    return sum(markdown.count(c) for c in _COSTLY + _DENSE) > HEAVY_MARKUP
 
 
 def plain_text_block(text: str) -> str:

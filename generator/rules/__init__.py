@@ -15,7 +15,7 @@ from datetime import date
 
 from ..diagnostics import Diagnostic
 from ..model import Entry, Graph
-from . import benchmark, decision, paper, placeholder, tracking
+from . import benchmark, decision, markup, paper, placeholder, tracking
 from .base import Context
 
 _RULES: dict[str, Callable[[Entry, Context], list[Diagnostic]]] = {
@@ -33,6 +33,7 @@ def apply_rules(entries: list[Entry], graph: Graph, as_of: date) -> list[Diagnos
     diags: list[Diagnostic] = []
     for e in entries:
         diags += placeholder.check(e)
+        diags += markup.check(e)
         if e.checked is None or not all(e.has(f) for f in _NEEDS.get(e.kind, ())):
             continue
         # The rules read `record`: hand them the well-typed part of an invalid record.
