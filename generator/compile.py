@@ -223,6 +223,7 @@ class PageCache:
         self.hits = 0
 
     def html(self, src: str, markdown: str, directory_urls: bool) -> str:
+        from .cacheauth import seal, unseal
         from .render.charts import with_nonce, without_nonce
         from .render.html import RENDERER_VERSION
 
@@ -237,9 +238,10 @@ class PageCache:
         if cached is None and path is not None:
             try:
                 # The cache folder lies in the repository, where a pull request could plant
-                # a file: what is read back is sanitized again (nh3 is cheap; parsing
-                # Markdown was the cost).
-                cached = sanitize(with_nonce(path.read_text("utf-8")))
+                # a file: an entry is believed only with this machine's MAC (FINDINGS.md
+                # A7), and sanitized again all the same (nh3 is cheap; Markdown was the cost).
+                stored = unseal(f"html/{key}", path.read_text("utf-8"))
+                cached = None if stored is None else sanitize(with_nonce(stored))
             except (OSError, UnicodeDecodeError):
                 cached = None
         if cached is not None:
@@ -248,7 +250,7 @@ class PageCache:
             cached = markdown_to_html(markdown, src, directory_urls)
             if path is not None:
                 with contextlib.suppress(OSError):  # an unwritable cache only costs time
-                    write_if_changed(path, without_nonce(cached))
+                    write_if_changed(path, seal(f"html/{key}", without_nonce(cached)))
         self.memory[key] = cached
         return cached
 

@@ -172,7 +172,9 @@ def test_cache_persists_on_disk(tmp_path: Path) -> None:
     svg = cold.svg(build())
     assert (cold.rendered, cold.hits) == (1, 0)
     key = chart_key(build())
-    assert (directory / f"{key}.svg").read_text(encoding="utf-8") == svg
+    # Stored after its MAC under this machine's cache key (FINDINGS.md A7).
+    mac, _, stored = (directory / f"{key}.svg").read_text(encoding="utf-8").partition("\n")
+    assert stored == svg and re.fullmatch(r"[0-9a-f]{64}", mac)
     assert [p.name for p in directory.iterdir()] == [f"{key}.svg"]  # no temp files left
 
     rebuild = ChartCache(directory)  # a rebuild with nothing changed renders nothing

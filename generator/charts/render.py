@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..cacheauth import seal, unseal
+
 if TYPE_CHECKING:
     import altair as alt
 
@@ -237,22 +239,26 @@ class ChartCache:
         if self.directory is None:
             return None
         try:
-            text = (self.directory / "inputs" / ikey).read_text(encoding="ascii").strip()
+            stored = (self.directory / "inputs" / ikey).read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError):
             return None
-        return text if _HEX64.fullmatch(text) else None
+        text = unseal(f"inputs/{ikey}", stored)  # planted entries are misses (FINDINGS.md A7)
+        return text if text is not None and _HEX64.fullmatch(text) else None
 
     def _write_alias(self, ikey: str, spec_key: str) -> None:
         if self.directory is not None:
-            self._write_file(self.directory / "inputs" / ikey, spec_key)
+            self._write_file(self.directory / "inputs" / ikey, seal(f"inputs/{ikey}", spec_key))
 
     def _read(self, key: str) -> str | None:
         path = self.path(key)
         if path is None:
             return None
         try:
-            text = path.read_text(encoding="utf-8")
+            stored = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
+            return None
+        text = unseal(f"svg/{key}", stored)  # planted entries are misses (FINDINGS.md A7)
+        if text is None:
             return None
         # A truncated or foreign file is re-rendered rather than published.
         return text if text.startswith("<svg") and text.rstrip().endswith("</svg>") else None
@@ -260,7 +266,7 @@ class ChartCache:
     def _write(self, key: str, svg: str) -> None:
         path = self.path(key)
         if path is not None:
-            self._write_file(path, svg)
+            self._write_file(path, seal(f"svg/{key}", svg))
 
     @staticmethod
     def _write_file(path: Path, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from generator.diagnostics import error, format_github, format_json, format_text
 
@@ -24,3 +25,23 @@ def test_every_diagnostic_format_escapes_record_controls() -> None:
     assert payload["errors"][0]["field"] == (
         "bogus\\x1b]0;PWNED\\x07\\x1b[2J\\x0a::error file=x::PWN\\u2028\\x9b31m"
     )
+
+
+def test_cache_entries_without_this_machines_mac_are_misses(tmp_path: Path) -> None:
+    """A7: a chart cache entry holding the very SVG Assay would render, but written by
+    someone else (no MAC, or a MAC under another key), is rendered again and rewritten."""
+    from generator.cacheauth import seal, unseal
+    from generator.charts import ChartCache, benchmark_chart
+
+    chart = benchmark_chart("acc", None, "higher", [("m", [0.5, 0.6], False)])
+    first = ChartCache(tmp_path)
+    svg = first.svg(chart)
+    (entry,) = tmp_path.glob("*.svg")
+    forged = "0" * 64 + "\n" + svg.replace("</svg>", "<text>FORGED</text></svg>")
+    for planted in (svg, forged):
+        entry.write_text(planted, encoding="utf-8")
+        again = ChartCache(tmp_path)
+        assert again.svg(chart) == svg and again.rendered == 1
+        assert unseal(f"svg/{entry.stem}", entry.read_text(encoding="utf-8")) == svg
+    assert unseal("html/a", seal("html/b", "x")) is None  # an entry moved to another name
+    assert unseal("html/a", seal("html/a", "x")) == "x"
