@@ -113,6 +113,9 @@ def load_knowledge_base(
         )
     entries.sort(key=lambda e: e.path)
     maintainer, maintainer_diags = maintainer_files(root, content)
+    from .lookalike import lookalike_diagnostics
+
+    maintainer_diags += lookalike_diagnostics(content.name, maintainer)
     kb = analyse(entries, as_of or date.today(), file_diags + maintainer_diags)
     kb.root, kb.content_dir = root, content
     kb.maintainer_files = maintainer

@@ -45,3 +45,41 @@ def test_cache_entries_without_this_machines_mac_are_misses(tmp_path: Path) -> N
         assert unseal(f"svg/{entry.stem}", entry.read_text(encoding="utf-8")) == svg
     assert unseal("html/a", seal("html/b", "x")) is None  # an entry moved to another name
     assert unseal("html/a", seal("html/a", "x")) == "x"
+
+
+def test_record_look_alike_folders_and_pages_are_errors(tmp_path: Path) -> None:
+    """A8: folders that read as a record folder (case, NFKC, spaces, punctuation, the
+    singular) and record-shaped pages outside the record folders are E-RECORD-LOOKALIKE
+    errors; ordinary maintainer folders and pages are not."""
+    import shutil
+
+    from conftest import VALID_ROOT
+
+    from generator.kb import load_knowledge_base
+
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    paper = (root / "content/papers/lora.md").read_text()
+    planted = {
+        "Papers/a.md": "# a\n",
+        "ｐａｐｅｒｓ/b.md": "# b\n",
+        "decisions /c.md": "# c\n",
+        "guide/bench-marks/d.md": "# d\n",
+        "paper/e.md": "# e\n",
+        "papers.d/lora-v2.md": paper,
+        "notes/ordinary.md": "---\ntitle: Notes\n---\n# Notes\n",
+    }
+    for rel, text in planted.items():
+        (root / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "content" / rel).write_text(text)
+    kb = load_knowledge_base(root)
+    found = {d.path for d in kb.diagnostics if d.code == "E-RECORD-LOOKALIKE"}
+    assert all(d.severity == "error" for d in kb.diagnostics if d.code == "E-RECORD-LOOKALIKE")
+    assert found == {
+        "content/Papers",
+        "content/ｐａｐｅｒｓ",
+        "content/decisions ",
+        "content/guide/bench-marks",
+        "content/paper",
+        "content/papers.d/lora-v2.md",
+    }
