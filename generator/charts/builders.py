@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from .thin import drawn_runs
+
 if TYPE_CHECKING:
     from altair import Chart, LayerChart, TitleParams
 
@@ -138,7 +140,8 @@ def benchmark_chart(
         xs = [f for f in (_finite(x) for x in m.runs) if f is not None]
         role = "baseline" if m.baseline else "method"
         label = label_of[m.name]
-        for i, x in enumerate(xs):
+        drawn = drawn_runs(xs)  # at most MAX_DRAWN_RUNS marks (FINDINGS.md A9)
+        for i, x in enumerate(drawn):
             jitter = ((i + 1) * _GOLDEN) % 1.0 - 0.5
             runs.append({"method": label, "role": role, "value": x, "jitter": jitter})
         ci = _t_interval(xs)
@@ -150,7 +153,8 @@ def benchmark_chart(
             {"method": label, "role": role, "mean": mean, "lo": lo, "hi": hi, "n": len(xs)}
         )
         interval = f", 95% CI {_fmt(lo)} to {_fmt(hi)}" if len(xs) > 1 else ""
-        said.append(f"{label}: mean {_fmt(mean)}{interval}, {len(xs)} run(s)")
+        shown = f" ({len(drawn)} drawn, at evenly spaced quantiles)" if len(drawn) < len(xs) else ""
+        said.append(f"{label}: mean {_fmt(mean)}{interval}, {len(xs)} run(s){shown}")
 
     axis_title = f"{metric} ({unit})" if unit else metric
     title = f"{axis_title} — {better} is better"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .svg import esc, f, short
+from .thin import drawn_runs
 
 #: Verdict colours (text on white ≥ 4.5:1); the page's verdict badges use the same.
 VERDICT_COLORS = {
@@ -220,7 +221,7 @@ def _row(r: ForestRow, i: int, scale: ForestScale) -> str:
         f'<text x="{f(LABEL_W - 10)}" y="{f(y + 4)}" text-anchor="end" font-size="12" '
         f'fill="#1f2430">{esc(label)}</text>'
     )
-    for k, v in enumerate(r.runs):
+    for k, v in enumerate(drawn_runs(r.runs)):  # bounded (FINDINGS.md A9)
         jitter = ((k + 1) * 0.6180339887498949 % 1.0 - 0.5) * ROW_H * 0.5
         parts.append(
             f'<circle cx="{f(scale.x(v))}" cy="{f(y + jitter)}" r="2.5" fill="none" '

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from generator.diagnostics import error, format_github, format_json, format_text
 
 HOSTILE_KEY = "bogus\x1b]0;PWNED\x07\x1b[2J\n::error file=x::PWN\u2028\x9b31m"
@@ -83,3 +85,24 @@ def test_record_look_alike_folders_and_pages_are_errors(tmp_path: Path) -> None:
         "content/paper",
         "content/papers.d/lora-v2.md",
     }
+
+
+def test_charts_draw_a_bounded_number_of_runs() -> None:
+    """A9: above MAX_DRAWN_RUNS runs a method's chart draws evenly spaced quantiles (min and
+    max included); the mean and interval still come from every run."""
+    from generator.charts import benchmark_chart, chart_spec
+    from generator.charts.thin import MAX_DRAWN_RUNS, drawn_runs
+
+    assert drawn_runs([3.0, 1.0, 2.0]) == [3.0, 1.0, 2.0]  # few runs: all, as given
+    many = [float((i * 7919) % 20_000) for i in range(20_000)]  # 0 … 19,999, shuffled
+    drawn = drawn_runs(many)
+    assert len(drawn) == MAX_DRAWN_RUNS and drawn == sorted(drawn)
+    assert (drawn[0], drawn[-1]) == (0.0, 19_999.0)
+    assert drawn[MAX_DRAWN_RUNS // 2] == pytest.approx(10_000, abs=30)  # the median kept
+
+    spec = chart_spec(benchmark_chart("ms", None, "lower", [("a", many, True), ("b", many, False)]))
+    points = [d for layer in spec["layer"] for d in layer.get("data", {}).get("values", [])]
+    assert sum(1 for d in points if "jitter" in d) == 2 * MAX_DRAWN_RUNS
+    means = {d["method"]: d for d in points if "mean" in d}  # the rule and diamond layers
+    assert [m["n"] for m in means.values()] == [20_000, 20_000]
+    assert means["b"]["mean"] == pytest.approx(9_999.5)
