@@ -346,7 +346,7 @@ def compile_site(
 
     `broken`, used by `assay serve`, lists diagnostics of an edit that made the knowledge
     base invalid: the pages of the records at fault then show them instead."""
-    from .macros import expand_macros
+    from .macros import MacroMarkerError, expand_macros, marker_characters
     from .render.site import CSS_PATH, SECTION_PAGES, home_page, records_json, stylesheet
     from .render.site import render_site as render_markdown
 
@@ -385,7 +385,13 @@ def compile_site(
                 ) from exc
             wants = _front_matter(text).get("render_macros")
             if wants is True or (render_all and wants is not False):
-                text = expand_macros(text, kb, sink, rel, directory_urls)
+                try:
+                    encode = marker_characters(config)
+                except MacroMarkerError as exc:
+                    raise CompileError(
+                        f"{content.name}/{rel} calls Assay's macros: {exc}"
+                    ) from None
+                text = expand_macros(text, kb, sink, rel, directory_urls, encode)
             data = text.encode()
         files[rel] = data
     if "index.md" not in files:

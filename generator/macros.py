@@ -11,6 +11,10 @@ layer (mkdocs-macros on MkDocs and ProperDocs), and ``{% raw %}…{% endraw %}``
 
 What a macro returns carries record text, so it is rendered like a record page: Markdown
 → sanitized HTML → passthrough-encoded (no braces, one line), never Markdown for the engine.
+mkdocs-macros may be configured with other markers (``j2_variable_start_string: "[["``…):
+then the first character of each such marker is also written as an entity in the output,
+so record text never forms a marker (FINDINGS.md A5); a marker whose first character can
+be part of HTML markup (``<``, ``&``, letters…) cannot be encoded so, and is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +29,42 @@ from .model import KnowledgeBase
 from .render.charts import ChartSink
 
 _CALL = re.compile(r"\{\{-?\s*(assay_[a-z_]+)\s*\((.*?)\)\s*-?\}\}", re.S)
+#: mkdocs-macros options that set where a template construct starts.
+_J2_STARTS = ("j2_variable_start_string", "j2_block_start_string", "j2_comment_start_string")
+#: Characters that sanitized HTML holds only in text and attribute values, where an entity
+#: means the same: a custom marker starting with one of them is neutralised by encoding it.
+_ENCODABLE = frozenset("[]()@$%^*+|~\\`,.")
+
+
+class MacroMarkerError(ValueError):
+    """mkdocs-macros markers that Assay's macro output cannot be kept out of."""
+
+
+def marker_characters(config: dict[str, Any]) -> str:
+    """The characters to encode in macro output for the user's mkdocs-macros markers
+    (none for the default, brace-based ones). Raises MacroMarkerError for a marker whose
+    first character could be HTML markup."""
+    chars = ""
+    for p in config.get("plugins") or []:
+        if not (isinstance(p, dict) and "macros" in p and isinstance(p["macros"], dict)):
+            continue
+        for option in _J2_STARTS:
+            marker = p["macros"].get(option)
+            if not marker or not isinstance(marker, str) or marker.startswith("{"):
+                continue
+            first = marker[0]
+            if first not in _ENCODABLE:
+                raise MacroMarkerError(
+                    f"mkdocs.yml sets the macros option {option}: {marker!r}; Assay's macros "
+                    "return record text, which mkdocs-macros would then read as a template, and "
+                    f"{first!r} cannot be encoded out of HTML. Use a marker starting with "
+                    "'{' or one of " + " ".join(sorted(_ENCODABLE))
+                )
+            if first not in chars:
+                chars += first
+    return chars
+
+
 _RAW = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.S)
 
 
@@ -116,10 +156,21 @@ def _arguments(text: str) -> tuple[list[Any], dict[str, Any]] | None:
     return args, kwargs
 
 
+def calls_assay(text: str) -> bool:
+    """Whether the page `text` calls one of Assay's macros (outside raw blocks)."""
+    return any(_CALL.search(p) for i, p in enumerate(_RAW.split(text)) if not i % 2)
+
+
 def expand_macros(
-    text: str, kb: KnowledgeBase, sink: ChartSink, page_src: str, directory_urls: bool
+    text: str,
+    kb: KnowledgeBase,
+    sink: ChartSink,
+    page_src: str,
+    directory_urls: bool,
+    encode: str = "",
 ) -> str:
-    """`text` (a maintainer page) with every call of an Assay macro replaced by its output."""
+    """`text` (a maintainer page) with every call of an Assay macro replaced by its output;
+    the characters of `encode` (see `marker_characters`) are written as entities in it."""
     from .compile import insert_charts
     from .render.html import markdown_to_html, passthrough
 
@@ -137,8 +188,10 @@ def expand_macros(
             return f"<code>{m.group(1)}</code>: {passthrough(html.escape(str(exc)))}"
         if m.group(1) in _INLINE:
             return html.escape(out)
-        block = insert_charts(markdown_to_html(out, page_src, directory_urls), sink)
-        return f'\n\n<div class="assay-macro">{passthrough(block)}</div>\n\n'
+        block = passthrough(insert_charts(markdown_to_html(out, page_src, directory_urls), sink))
+        if encode:
+            block = block.translate({ord(c): f"&#{ord(c)};" for c in encode})
+        return f'\n\n<div class="assay-macro">{block}</div>\n\n'
 
     parts = _RAW.split(text)
     return "".join(p if i % 2 else _CALL.sub(repl, p) for i, p in enumerate(parts))

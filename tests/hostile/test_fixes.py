@@ -106,3 +106,25 @@ def test_charts_draw_a_bounded_number_of_runs() -> None:
     means = {d["method"]: d for d in points if "mean" in d}  # the rule and diamond layers
     assert [m["n"] for m in means.values()] == [20_000, 20_000]
     assert means["b"]["mean"] == pytest.approx(9_999.5)
+
+
+def test_macro_output_encodes_custom_marker_characters() -> None:
+    """A5: the first character of every custom mkdocs-macros start marker is encoded in
+    Assay's macro output; a marker that could be HTML markup is refused."""
+    from generator.macros import MacroMarkerError, marker_characters
+
+    def config(**options: str) -> dict[str, object]:
+        return {"plugins": ["search", {"macros": {"render_by_default": False, **options}}]}
+
+    assert marker_characters(config()) == ""
+    assert marker_characters({"plugins": ["macros"]}) == ""
+    assert marker_characters(config(j2_variable_start_string="{[")) == ""  # braces: encoded
+    chars = marker_characters(
+        config(
+            j2_variable_start_string="[[", j2_block_start_string="(%", j2_comment_start_string="[#"
+        )
+    )
+    assert sorted(chars) == ["(", "["]
+    for bad in ("<<", "&&", "aa", "##"):
+        with pytest.raises(MacroMarkerError, match="j2_block_start_string"):
+            marker_characters(config(j2_block_start_string=bad))
