@@ -17,6 +17,7 @@ from ..stats import (
     format_effect,
     format_level,
     unit_of_difference,
+    verdict_meaning,
 )
 from .charts import ChartSink
 from .markdown import (
@@ -438,7 +439,14 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             verdict_rows,
         )
         + "\n"
-        + "".join(f"- **{v}**: {VERDICT_MEANING[v]}.\n" for v in present)
+        + "".join(
+            f"- **{v}**: "
+            + verdict_meaning(
+                v, [c.judgement.min_effect is not None for c in s.comparisons if c.verdict == v]
+            )
+            + ".\n"
+            for v in present
+        )
         + "\n"
         + "\n".join(f"- {d}" for d in details)
         + "\n\n"
