@@ -42,6 +42,18 @@ class Outcome:
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+#: How to get fewer runs out of each tool, for a record that would exceed 1 MiB.
+FEWER_RUNS = {
+    "pytest-benchmark": "pytest-benchmark runs a fast function for tens of thousands of rounds "
+    "by default: re-run pytest with --benchmark-max-time=0.05, or time it with "
+    "benchmark.pedantic(..., rounds=30)",
+    "hyperfine": "re-run hyperfine with fewer --runs",
+    "google-benchmark": "re-run with fewer --benchmark_repetitions",
+    "asv": "re-run asv with a smaller repeat setting",
+    "lm-eval": "each item is a run: evaluate fewer items with lm-eval's --limit",
+    "csv": "keep fewer rows per method and metric",
+}
+
 
 def import_into(
     root: Path,
@@ -107,7 +119,7 @@ def import_into(
     if len(new) > MAX_BYTES:
         raise ImportFailed(
             f"{rel} would be {len(new):,} bytes; records are limited to 1 MiB: import fewer "
-            "runs (e.g. fewer rounds or repetitions) or fewer methods"
+            f"runs or fewer methods ({FEWER_RUNS.get(plan.fmt, 'fewer rounds or repetitions')})"
         )
     diags = _check(
         root, content, rel, new, [(f.kind, f.rel_path, f.raw, f.io_error) for f in files], today
@@ -225,6 +237,7 @@ def _check(
     others = [f for f in files if f[1] != rel]
     kb = analyse(compile_entries([*others, ("benchmark", rel, new, None)]), today)
     return [d for d in kb.diagnostics if d.path == rel]
+
 
 
 def _write(target: Path, data: bytes, expected: bytes | None) -> None:
