@@ -239,6 +239,11 @@ def _check(
     return [d for d in kb.diagnostics if d.path == rel]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
 
 def _write(target: Path, data: bytes, expected: bytes | None) -> None:
     """Write atomically: a new file never replaces one that appeared meanwhile, and an
@@ -246,6 +251,8 @@ def _write(target: Path, data: bytes, expected: bytes | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".assay-import", dir=target.parent)
     try:
+        # mkstemp creates the file 0600; a new record gets the mode any new file would.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
