@@ -42,6 +42,7 @@ class Outcome:
     warnings: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+
 #: How to get fewer runs out of each tool, for a record that would exceed 1 MiB.
 FEWER_RUNS = {
     "pytest-benchmark": "pytest-benchmark runs a fast function for tens of thousands of rounds "
