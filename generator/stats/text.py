@@ -82,6 +82,13 @@ def _p_phrase(p: float | None) -> str:
     return f"p {s}" if s.startswith("<") else f"p = {s}"
 
 
+def _outcome(p: float | None, alpha: float, yes: str, no: str) -> str:
+    """What a one-sided test concluded, in words, at alpha."""
+    if p is None:
+        return "not computed"
+    return f"{yes if p < alpha else no} at alpha = {alpha:g}"
+
+
 def _num(x: float | None, digits: int = 4) -> str:
     return "n/a" if x is None else f"{x:.{digits}g}"
 
@@ -218,8 +225,10 @@ def _paragraph(
     tests = f"t-test {_p_phrase(c.p)}, {_p_phrase(c.p_holm)} after Holm"
     if j.guardrail:
         tests = (
-            f"test of 'worse by the margin or more' {_p_phrase(j.p_noninferiority)}, "
-            f"of 'worse by more than the margin' {_p_phrase(j.p_inferiority)}"
+            f"non-inferiority test {_p_phrase(j.p_noninferiority)} ('worse by the margin or "
+            f"more' {_outcome(j.p_noninferiority, alpha, 'ruled out', 'not ruled out')}), "
+            f"inferiority test {_p_phrase(j.p_inferiority)} ('worse by more than the margin' "
+            f"{_outcome(j.p_inferiority, alpha, 'shown', 'not shown')})"
         )
     elif j.p_equivalence is not None and c.verdict in {"equivalent", "inconclusive"}:
         tests += f", equivalence test {_p_phrase(j.p_equivalence)}"

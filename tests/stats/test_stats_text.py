@@ -106,6 +106,10 @@ def test_guardrail_and_equivalence_are_explained() -> None:
     assert "(guardrail: must not get worse by 1 % or more): NON-INFERIOR" in text
     assert "90 % CI; its ends are the one-sided 95 % bounds" in text
     assert "Meaning: the guardrail holds" in text
+    # Both one-sided tests say in words what they concluded (found by a new user: "test of
+    # 'worse by the margin or more' p = 0.0076" left open whether that was good or bad).
+    assert "('worse by the margin or more' ruled out at alpha = 0.05)" in text
+    assert "('worse by more than the margin' not shown at alpha = 0.05)" in text
     eq = _one(base, new, min_effect=0.05)
     assert "EQUIVALENT" in eq and "Meaning: no change that matters" in eq
     assert "90 % CI, the interval of the equivalence test" in eq
