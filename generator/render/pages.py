@@ -174,11 +174,15 @@ _INDEXES: dict[str, tuple[list[str], str, Callable[[KnowledgeBase], list[list[st
 
 def kind_index(kb: KnowledgeBase, kind: str) -> str:
     """A table of every record of a kind with its key fields."""
-    header, intro, rows = _INDEXES[kind]
+    header, intro, make_rows = _INDEXES[kind]
+    rows = list(make_rows(kb))
+    # assay.js sorts and filters tables of two rows or more: promise it only then.
+    if len(rows) >= 2:
+        intro += " Sort by any column; filter below."
     # The empty marker asks assay.js for filters over the table that follows it.
     return (
-        f"{WIDE}# {KIND_TITLES[kind]}\n\n{intro} Sort by any column; filter below.\n\n"
-        f'<div class="assay-index"></div>\n\n{table(header, rows(kb))}'
+        f"{WIDE}# {KIND_TITLES[kind]}\n\n{intro}\n\n"
+        f'<div class="assay-index"></div>\n\n{table(header, rows)}'
     )
 
 
