@@ -153,6 +153,22 @@ def test_trend_and_outlier_diagnostics() -> None:
                for d in s.diagnostics)  # fmt: skip
 
 
+def test_runs_needed_is_never_below_the_runs_a_verdict_needs() -> None:
+    # Found by a new user: `assay stats fa2-vs-sdpa-ranking-encoder` said "runs needed 2"
+    # for peak memory (tiny noise), but 2 runs per method give too-few-runs, not a verdict.
+    base = [61.8, 61.2, 62.4, 61.0, 62.1, 61.6, 62.3, 61.6]
+    noise = [0.05, -0.04, 0.02, 0.0, -0.03, 0.04, -0.02, 0.01]
+    new = [b - 23.3 + d for b, d in zip(base, noise, strict=True)]
+    b = Benchmark(
+        "mem", True, 0.05, [Metric("mem", "lower", "GiB", 0.1)],
+        [Method("base", {"mem": base}, True), Method("new", {"mem": new})],
+    )  # fmt: skip
+    (c,) = analyse_benchmark(b).comparisons
+    assert c.verdict == "better"
+    assert c.runs_needed == 3
+    assert c.judgement.runs_needed_equivalence == 3
+
+
 def test_many_outliers_in_one_series_make_one_counted_warning() -> None:
     # Found by a new user: 3,073 imported pytest-benchmark rounds gave 77 W-RUN-OUTLIER
     # lines. More than three in a series: one warning, with the count and the three farthest.
