@@ -363,7 +363,7 @@ ENGINE = click.option(
     type=click.Choice(sorted(ENGINES)),
     default=DEFAULT_ENGINE,
     show_default=True,
-    help="The engine that renders the compiled site (docs/design.md: differences).",
+    help="The engine that renders the compiled site (differences: docs/engines.md).",
 )
 
 

@@ -43,3 +43,10 @@ def test_new_and_check_examples_work_on_the_bundled_knowledge_base(
             assert "wrote " in result.output
     for written in re.findall(r"# writes (content/\S+)", doc.read_text(encoding="utf-8")):
         assert (root / written).is_file(), f"{doc.name} says a command writes {written}"
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+def test_engine_help_points_at_the_page_on_engine_differences(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "docs/engines.md" in result.output and (REPO / "docs/engines.md").is_file()
