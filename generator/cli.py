@@ -28,10 +28,21 @@ ROOT = click.option(
     show_default=True,
     help="Knowledge base root (holds content/ and optionally mkdocs.yml).",
 )
+
+
+def _as_of_in_range(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    from .schema.common import MAX_DAY, MIN_DAY
+
+    if value is not None and not MIN_DAY <= value.date() <= MAX_DAY:
+        raise click.BadParameter(f"must lie between {MIN_DAY} and {MAX_DAY}")
+    return value
+
+
 AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    callback=_as_of_in_range,
     help="Evaluate dates against this day (YYYY-MM-DD) instead of today.",
 )
 

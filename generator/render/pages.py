@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TypeVar
 
 from .. import compute
+from ..dates import shift
 from ..model import KnowledgeBase
 from ..radar import radar_rows
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
@@ -97,7 +97,7 @@ def _benchmark_rows(kb: KnowledgeBase) -> list[list[str]]:
 def _runbook_rows(kb: KnowledgeBase) -> list[list[str]]:
     rows = []
     for rid, rb in _records(kb, "runbook", Runbook):
-        due = rb.last_reviewed + timedelta(days=rb.review_every_days)
+        due = shift(rb.last_reviewed, rb.review_every_days)
         rows.append(
             [
                 link_to("runbook", rid, rb.title),
@@ -392,7 +392,7 @@ def review_page(kb: KnowledgeBase) -> str:
         f"Trials in flight ({len(trials)})",
         table(["Trial", "Owner", "Time-box ends", "State"], sorted(trials)),
     )
-    since = kb.as_of - timedelta(days=30)
+    since = shift(kb.as_of, -30)
     moves = [m for m in kb.graph.moves if since <= m.on <= kb.as_of]
     out += section(
         f"Radar moves in the last 30 days ({len(moves)})",
