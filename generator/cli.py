@@ -320,7 +320,7 @@ def radar(root: Path, fmt: str) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is built).")
 @click.option(
     "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a bad one is refused by sitedir, in one line
     default=None,
     help="Where to write the site (default: site_dir of mkdocs.yml, else ROOT/site).",
 )

@@ -150,7 +150,7 @@ def check_target(target: Path, root: Path, content: Path) -> None:
         return
     manifest = _read_manifest(target)
     if manifest is None:
-        if _is_legacy_site(target):
+        if not (target / MANIFEST).exists() and _is_legacy_site(target):
             return
         raise SiteDirError(
             f"{target} is not empty and was not built by Assay (no {MANIFEST}): refusing "
@@ -297,8 +297,8 @@ def publishing(target: Path, *, root: Path, content: Path) -> Iterator[Path]:
         check_target(target, root, content)
         _prepare_parent(target)
         with _locked(target):
-            _hook("locked")
             _recover(target)
+            _hook("locked")
             check_target(target, root, content)  # again, now that no one else writes it
             staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
             try:
