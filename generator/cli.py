@@ -7,6 +7,7 @@ e.g. a record that exists) · 2 usage error (bad options, no knowledge base foun
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -91,7 +92,7 @@ def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: An
     if paths:
         wanted = _select(kb, paths)
         diags = [d for d in diags if d.path in wanted]
-        records = len(wanted)
+        records = len(wanted & {e.path for e in kb.entries})
     if strict:
         diags = [d.as_error() for d in diags]
     click.echo(FORMATTERS[fmt](diags, records), nl=False)
@@ -100,16 +101,26 @@ def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: An
 
 def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
     by_abs = {(kb.root / e.path).resolve(): e.path for e in kb.entries}
+    # Files that are not records but have diagnostics (E-FOREIGN-FILE, …): never resolved,
+    # so a symlink is selected as itself, not as the record it points to.
+    by_name = {Path(os.path.abspath(kb.root / d.path)): d.path for d in kb.diagnostics}
     wanted: set[str] = set()
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             raise UsageError(f"{p}: no such file")
+        if (named := by_name.get(Path(os.path.abspath(p)))) is not None and p.is_symlink():
+            wanted.add(named)
+            continue
         resolved = p.resolve()
+        if named is not None:
+            wanted.add(named)
         if resolved.is_dir():
             wanted.update(rel for a, rel in by_abs.items() if a.is_relative_to(resolved))
+            here = Path(os.path.abspath(p))
+            wanted.update(rel for a, rel in by_name.items() if a.is_relative_to(here))
         elif resolved in by_abs:
             wanted.add(by_abs[resolved])
-        else:
+        elif named is None:
             click.echo(
                 f"{p}: not a record (records live in the six record folders); skipped", err=True
             )

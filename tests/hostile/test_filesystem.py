@@ -307,3 +307,20 @@ def test_secret_never_reaches_a_built_site(tmp_path: Path, secret: Path) -> None
     built = build(root, site)
     assert built.code == 0, built.text
     assert SECRET not in site_texts(site)
+
+
+def test_check_of_a_named_foreign_file_fails(tmp_path: Path) -> None:
+    """`assay check FILE…` (what pre-commit runs on changed files) reports a foreign file
+    it is given, and a symlink as itself, not as the record it points to."""
+    root = make_kb(tmp_path)
+    papers = root / "content/papers"
+    (papers / "x.markdown").write_text(MACRO_PAYLOAD)
+    (papers / "alias.md").symlink_to("lora.md")
+    for name in ("x.markdown", "alias.md"):
+        result = check(root, str(papers / name))
+        assert_clean_exit(result)
+        assert result.code == 1, result.text
+        assert f"content/papers/{name}:1:1: error[E-FOREIGN-FILE]" in result.out
+    folder = check(root, str(papers))
+    assert folder.code == 1
+    assert folder.out.count("E-FOREIGN-FILE") == 2
