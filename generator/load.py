@@ -489,7 +489,7 @@ class _MaintainerWalk:
             return
         limit = MAX_PAGE_BYTES if is_page else MAX_ASSET_BYTES
         try:
-            data = read_bounded(target, limit)
+            data = _read_cached(target, limit)
         except UnsafeRead as exc:
             if exc.size is not None:
                 self.report(
@@ -515,6 +515,29 @@ class _MaintainerWalk:
             )
             return
         self.files.append(MaintainerFile(rel, data))
+
+
+#: Maintainer bytes by (path, inode, size, mtime): `assay serve` reloads the knowledge base
+#: after every edit and should not re-read every image each time.
+_CACHE: dict[tuple[str, int, int, int], bytes] = {}
+_CACHE_MAX_BYTES = 256 * 1024 * 1024
+_cached_bytes = 0
+
+
+def _read_cached(path: Path, limit: int) -> bytes:
+    st = os.stat(path, follow_symlinks=False)
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if (hit := _CACHE.get(key)) is not None and len(hit) <= limit:
+        return hit
+    data = read_bounded(path, limit)
+    global _cached_bytes
+    if _cached_bytes + len(data) > _CACHE_MAX_BYTES:
+        _CACHE.clear()
+        _cached_bytes = 0
+    if key not in _CACHE:
+        _CACHE[key] = data
+        _cached_bytes += len(data)
+    return data
 
 
 def maintainer_files(root: Path, content: Path) -> tuple[list[MaintainerFile], list[Diagnostic]]:
