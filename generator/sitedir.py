@@ -153,8 +153,8 @@ def check_target(target: Path, root: Path, content: Path) -> None:
         if not (target / MANIFEST).exists() and _is_legacy_site(target):
             return
         raise SiteDirError(
-            f"{target} is not empty and was not built by Assay (no {MANIFEST}): refusing "
-            "to replace it; choose an empty or new --site-dir"
+            f"{target} is not empty and does not look like a built site (no {MANIFEST}): "
+            "refusing to replace it; choose an empty or new --site-dir"
         )
     foreign = [f for f in present if f not in manifest and f != MANIFEST]
     if foreign:

@@ -294,7 +294,7 @@ def test_foreign_folder_is_refused_never_emptied(tmp_path: Path) -> None:
     (home / "docs").mkdir(parents=True)
     (home / "docs" / "thesis.tex").write_text("years of work")
     (home / "index.html").write_text("<html>my page</html>")
-    _one_line_error(build(root, home), "was not built by Assay")
+    _one_line_error(build(root, home), "does not look like a built site")
     assert (home / "docs" / "thesis.tex").read_text() == "years of work"
 
 
@@ -311,7 +311,7 @@ def test_manifest_that_lies_does_not_hide_files(built: tuple[Path, Path]) -> Non
     root, site = built
     (site / "mine.txt").write_text("mine")
     (site / MANIFEST).write_text('{"files": "everything"}')
-    _one_line_error(build(root, site), "not built by Assay")
+    _one_line_error(build(root, site), "does not look like a built site")
     assert (site / "mine.txt").exists()
 
 
