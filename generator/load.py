@@ -340,6 +340,10 @@ def discover(root: Path, content: Path) -> list[SourceFile]:
 # -- maintainer files --------------------------------------------------------------------
 
 
+#: Characters a maintainer file or folder name may not hold: names become URLs, titles and
+#: navigation labels in engines that do not all escape them.
+_MARKUP_CHARS = frozenset("<>\"'`")
+
 _SVG_ACTIVE = re.compile(
     rb"<\s*script|<\s*foreignobject|<\s*iframe|<\s*embed|<\s*object|<!entity|"
     rb"[\s\"'/]on[a-z]+\s*=|javascript\s*:|href\s*=\s*[\"']?\s*(?:&|data:)",
@@ -406,6 +410,14 @@ class _MaintainerWalk:
                 rel,
                 "E-UNSAFE-FILE",
                 "the name holds control or invisible characters: rename it (it is not published)",
+            )
+            return None
+        if _MARKUP_CHARS.intersection(entry.name):
+            self.report(
+                rel,
+                "E-UNSAFE-FILE",
+                "the name holds characters that are markup in HTML (< > \" ' `): it would "
+                "reach page titles, navigation and links; rename it (it is not published)",
             )
             return None
         path = Path(entry.path)

@@ -191,6 +191,9 @@ MAINTAINER_CASES: dict[str, Callable[[Path, Path, Path], None]] = {
     "sock.md": lambda root, p, s: _socket(p),
     "ctl\nname.md": lambda root, p, s: p.write_text(f"# {SECRET}"),
     "bidi\u202egpj.md": lambda root, p, s: p.write_text(f"# {SECRET}"),
+    "<img src=x onerror=alert(1)>.md": lambda root, p, s: p.write_text("# page"),
+    'x"onmouseover="alert(1).md': lambda root, p, s: p.write_text("# page"),
+    "<svg onload=alert(1)>": lambda root, p, s: (p.mkdir(), (p / "a.md").write_text("# a")),
     "active.svg": lambda root, p, s: p.write_text(f"<svg><script>{SECRET}</script></svg>"),
     "handler.svg": lambda root, p, s: p.write_text(f"<svg onload='{SECRET}'/>"),
     "entity.svg": lambda root, p, s: p.write_text(
@@ -324,3 +327,17 @@ def test_check_of_a_named_foreign_file_fails(tmp_path: Path) -> None:
     folder = check(root, str(papers))
     assert folder.code == 1
     assert folder.out.count("E-FOREIGN-FILE") == 2
+
+
+def test_record_names_that_collide_after_case_folding(tmp_path: Path) -> None:
+    """Ids are lowercase ASCII: a name differing only by case or Unicode form is not a
+    second record that silently replaces the first on a case-insensitive checkout."""
+    root = make_kb(tmp_path)
+    papers = root / "content/papers"
+    (papers / "LoRA.md").write_bytes((papers / "lora.md").read_bytes())
+    (papers / "lora\u0301.md").write_bytes((papers / "lora.md").read_bytes())
+    result, diags = check_json(root)
+    assert result.code == 1
+    assert codes_at(diags, "content/papers/LoRA.md") == {"E-ID-INVALID"}
+    assert codes_at(diags, "content/papers/lora\u0301.md") == {"E-ID-INVALID"}
+    assert codes_at(diags, "content/papers/lora.md") == set()
