@@ -211,6 +211,11 @@ def locate(root: Path) -> Path:
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise KnowledgeBaseNotFound(f"cannot read {root / 'mkdocs.yml'}: {exc}") from exc
     content = (root / docs_dir).resolve()
+    if content == root.resolve() or not content.is_relative_to(root.resolve()):
+        raise KnowledgeBaseNotFound(
+            f"docs_dir '{docs_dir}' in {root / 'mkdocs.yml'} must be a folder inside the "
+            "knowledge base, not the root itself or a folder outside it (e.g. docs_dir: content)"
+        )
     if not content.is_dir():
         raise KnowledgeBaseNotFound(
             f"no knowledge base at {root}: expected a '{docs_dir}/' folder with papers/, "

@@ -184,3 +184,27 @@ def test_read_bounded_refuses_before_reading(tmp_path: Path) -> None:
 def test_display_path_escapes_what_could_forge_a_line() -> None:
     assert display_path("a\nb\u202ec\udcff") == "a\\x0ab\\u202ec\\xff"
     assert display_path("café.md") == "café.md"
+
+
+@pytest.mark.parametrize("docs_dir", ["/", "..", ".", "../elsewhere", "/etc"])
+def test_docs_dir_must_lie_inside_the_knowledge_base(tmp_path: Path, docs_dir: str) -> None:
+    from generator.load import KnowledgeBaseNotFound, locate
+
+    root, _ = _kb(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "mkdocs.yml").write_text(f"site_name: x\ndocs_dir: {docs_dir}\n")
+    with pytest.raises(KnowledgeBaseNotFound, match="must be a folder inside"):
+        locate(root)
+
+
+def test_mkdocs_yml_is_read_bounded(tmp_path: Path) -> None:
+    from generator.load import KnowledgeBaseNotFound, locate
+
+    root, content = _kb(tmp_path)
+    (root / "mkdocs.yml").symlink_to("/dev/zero")
+    assert locate(root) == content.resolve()  # not a regular file: ignored, never read
+    (root / "mkdocs.yml").unlink()
+    (root / "mkdocs.yml").write_bytes(b"")
+    os.truncate(root / "mkdocs.yml", 10 * 1024**3)
+    with pytest.raises(KnowledgeBaseNotFound, match="cannot read"):
+        locate(root)
