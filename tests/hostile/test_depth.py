@@ -63,7 +63,7 @@ def test_deep_markdown_builds_inert(tmp_path: Path) -> None:
     result, diags = check_json(root)
     assert result.code == 0, diags
     site = tmp_path / "site"
-    built = build(root, site, timeout=300)
+    built = build(root, site, timeout=120)
     assert_clean_exit(built)
     assert built.code == 0, built.text
     for name in MARKDOWN_CASES:

@@ -43,7 +43,7 @@ def test_quadratic_patterns_build_in_bounded_time(tmp_path: Path) -> None:
     result, diags = check_json(root)
     assert result.code == 0, diags
     site = tmp_path / "site"
-    built = build(root, site, timeout=240)
+    built = build(root, site, timeout=180)
     assert_clean_exit(built)
     assert built.code == 0, built.text
     assert (site / "papers/quad-link-openers/index.html").is_file()
