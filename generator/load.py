@@ -351,7 +351,9 @@ _MARKUP_CHARS = frozenset("<>\"'`")
 
 _SVG_ACTIVE = re.compile(
     rb"<\s*script|<\s*foreignobject|<\s*iframe|<\s*embed|<\s*object|<!entity|"
-    rb"[\s\"'/]on[a-z]+\s*=|javascript\s*:|href\s*=\s*[\"']?\s*(?:&|data:)",
+    rb"[\s\"'/]on[a-z]+\s*=|javascript\s*:|href\s*=\s*[\"']?\s*data:|"
+    rb"href\s*=\s*[\"']?[^\"'>]*&(?!amp;)|<\s*(?:set|animate)\b[^>]*attributename\s*=\s*[\"']?"
+    rb"(?:xlink:)?href",
     re.IGNORECASE,
 )
 

@@ -208,3 +208,36 @@ def test_mkdocs_yml_is_read_bounded(tmp_path: Path) -> None:
     os.truncate(root / "mkdocs.yml", 10 * 1024**3)
     with pytest.raises(KnowledgeBaseNotFound, match="cannot read"):
         locate(root)
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b"<svg><script>alert(1)</script></svg>",
+        b"<svg><SCRIPT >alert(1)</SCRIPT></svg>",
+        b"<svg onload=alert(1)/>",
+        b"<svg><rect/onclick='alert(1)'/></svg>",
+        b'<svg><a href="javascript:alert(1)"><text>x</text></a></svg>',
+        b'<svg><a xlink:href="jav&#x61;script:alert(1)">x</a></svg>',
+        b'<svg><a href="javascript&colon;alert(1)">x</a></svg>',
+        b'<svg><a href=" data:text/html,<script>alert(1)</script>">x</a></svg>',
+        b'<svg><a><set attributeName="href" to="java&#115;cript:alert(1)"/>x</a></svg>',
+        b"<svg><foreignObject><iframe src=x></iframe></foreignObject></svg>",
+        b'<!DOCTYPE svg [<!ENTITY x "y">]><svg>&x;</svg>',
+    ],
+)
+def test_active_svg_is_refused(tmp_path: Path, svg: bytes) -> None:
+    root, content = _kb(tmp_path)
+    (content / "guide" / "x.svg").write_bytes(svg)
+    files, diags = maintainer_files(root, content)
+    assert "guide/x.svg" not in [f.rel_path for f in files]
+    assert _codes(diags) == {"content/guide/x.svg": "E-UNSAFE-FILE"}
+
+
+def test_plain_svg_with_a_query_link_is_published(tmp_path: Path) -> None:
+    root, content = _kb(tmp_path)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://x.org/?a=1&amp;b=2">'
+    (content / "guide" / "x.svg").write_bytes(svg + b"<rect width='10' height='10'/></a></svg>")
+    files, diags = maintainer_files(root, content)
+    assert diags == []
+    assert "guide/x.svg" in [f.rel_path for f in files]
