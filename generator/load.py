@@ -372,6 +372,29 @@ def _script_allowlist(root: Path) -> set[str]:
     return out
 
 
+#: Top-level pages Assay generates besides the record folders' indexes (render/site.py).
+GENERATED_SECTIONS = frozenset({"radar", "review", "tags", "predictions", "records"})
+
+
+def _top_level_problem(name: str) -> tuple[str, str] | None:
+    """A top-level maintainer name that impersonates a record folder or replaces a
+    generated page, as (code, message); else None."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    if folded in FOLDER_KIND and name not in FOLDER_KIND:
+        return (
+            "E-UNSAFE-FILE",
+            f"looks like the record folder {folded}/ but is not one: what it holds would be "
+            f"published as trusted maintainer pages; move records into {folded}/ or rename it",
+        )
+    stem = folded.removesuffix(".md")
+    if folded.endswith(".md") and (stem in FOLDER_KIND or stem in GENERATED_SECTIONS):
+        return (
+            "E-PATH-COLLISION",
+            f"would be published at {stem}/, the address of a page Assay generates: rename it",
+        )
+    return None
+
+
 class _MaintainerWalk:
     """Walks content/ outside the record folders; collects files and diagnostics."""
 
@@ -426,6 +449,9 @@ class _MaintainerWalk:
                 "the name holds characters that are markup in HTML (< > \" ' `): it would "
                 "reach page titles, navigation and links; rename it (it is not published)",
             )
+            return None
+        if not rel.count("/") and (impostor := _top_level_problem(entry.name)) is not None:
+            self.report(rel, *impostor)
             return None
         path = Path(entry.path)
         try:

@@ -241,3 +241,39 @@ def test_plain_svg_with_a_query_link_is_published(tmp_path: Path) -> None:
     files, diags = maintainer_files(root, content)
     assert diags == []
     assert "guide/x.svg" in [f.rel_path for f in files]
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Papers", "E-UNSAFE-FILE"),
+        ("DECISIONS", "E-UNSAFE-FILE"),
+        ("\uff50apers", "E-UNSAFE-FILE"),  # fullwidth p: NFKC folds it to "papers"
+        ("radar.md", "E-PATH-COLLISION"),
+        ("Review.md", "E-PATH-COLLISION"),
+        ("papers.md", "E-PATH-COLLISION"),
+        ("tags.md", "E-PATH-COLLISION"),
+    ],
+)
+def test_top_level_names_that_impersonate_generated_parts(
+    tmp_path: Path, name: str, code: str
+) -> None:
+    root, content = _kb(tmp_path)
+    if name.endswith(".md"):
+        (content / name).write_text("# mine\n")
+    else:
+        (content / name).mkdir()
+        (content / name / "x.md").write_text("---\nrender_macros: true\n---\n{{ 7*7 }}\n")
+    files, diags = maintainer_files(root, content)
+    assert _codes(diags) == {f"content/{name}": code}
+    assert all(not f.rel_path.startswith(name) for f in files)
+
+
+def test_guide_pages_named_like_sections_are_fine_below_the_top(tmp_path: Path) -> None:
+    root, content = _kb(tmp_path)
+    (content / "guide" / "radar.md").write_text("# How to read the radar\n")
+    (content / "guide" / "papers").mkdir()
+    (content / "guide" / "papers" / "x.md").write_text("# x\n")
+    files, diags = maintainer_files(root, content)
+    assert diags == []
+    assert {"guide/radar.md", "guide/papers/x.md"} <= {f.rel_path for f in files}

@@ -341,3 +341,22 @@ def test_record_names_that_collide_after_case_folding(tmp_path: Path) -> None:
     assert codes_at(diags, "content/papers/LoRA.md") == {"E-ID-INVALID"}
     assert codes_at(diags, "content/papers/lora\u0301.md") == {"E-ID-INVALID"}
     assert codes_at(diags, "content/papers/lora.md") == set()
+
+
+def test_record_folder_look_alike_is_not_a_trusted_folder(tmp_path: Path) -> None:
+    """`content/Papers/x.md` reads as a record in review but would be a trusted page with
+    macros on: refused, and the build writes nothing."""
+    root = make_kb(tmp_path)
+    fake = root / "content" / "Papers"
+    fake.mkdir()
+    (fake / "x.md").write_text("---\nrender_macros: true\n---\n# Fake {{ 7*7 }}\n")
+    (root / "content" / "radar.md").write_text("# my radar\n")
+    result, diags = check_json(root)
+    assert result.code == 1
+    assert codes_at(diags, "content/Papers") == {"E-UNSAFE-FILE"}
+    assert codes_at(diags, "content/radar.md") == {"E-PATH-COLLISION"}
+    site = tmp_path / "site"
+    built = build(root, site)
+    assert_clean_exit(built)
+    assert built.code == 1
+    assert not site.exists()
