@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import VALID_ROOT
 
 from generator.cli import main
-from generator.engines import ENGINES
+from generator.engines import ENGINES, get_engine
 
 AS_OF = "2026-11-25"
 MARKERS = """plugins:
@@ -93,15 +93,15 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     return base / "site"
 
 
-def test_user_macros_still_run_on_the_maintainer_page(site: Path) -> None:
-    """The configuration works (so the next test is not vacuous). Zensical never runs
-    users' mkdocs-macros (engines/zensical.py): there the call stays text."""
-    engine = site.parent.name.removeprefix("attacks-").rstrip("0123456789")
+def test_user_macros_run_where_the_engine_runs_them(site: Path) -> None:
+    """The configuration works on engines with a macro layer (so the next test is not
+    vacuous there); Zensical runs no mkdocs-macros, and shows the call as written."""
+    engine = get_engine(site.parent.name.split("-")[1].rstrip("0123456789"))
     home = html.unescape((site / "index.html").read_text())
-    if ENGINES[engine]().runs_user_macros:
+    if engine.runs_user_macros:
         assert "usermacro" in home
     else:
-        assert "[[ 'user' ~ 'macro' ]]" in home and "usermacro" not in home
+        assert "[[ 'user' ~ 'macro' ]]" in home
 
 
 def test_record_text_in_macro_output_is_not_a_template_under_custom_markers(
@@ -111,7 +111,6 @@ def test_record_text_in_macro_output_is_not_a_template_under_custom_markers(
     were rendered by mkdocs-macros with the user's markers."""
     home = html.unescape((site / "index.html").read_text())
     assert "Flash" in home  # the radar is there
-    # Run, the loop would print PWNLOOPPWNLOOP; shown literally, PWNLOOP appears once.
     assert "PWNMACRO" not in home and "PWNLOOPPWNLOOP" not in home
     assert "[[ 'PWN' ~ 'MACRO' ]]" in home  # shown literally
 
