@@ -69,3 +69,44 @@ def unseal(name: str, stored: str) -> str | None:
     if not sep or not hmac.compare_digest(mac.encode(), _mac(name, text).encode()):
         return None
     return text
+
+
+class CacheFolderError(Exception):
+    """A cache folder that holds symbolic links or special files (planted, not written by
+    Assay): reading or writing through them would reach files outside the cache."""
+
+
+def check_cache_folder(folder: Path, root: Path) -> None:
+    """Raise CacheFolderError when `folder`, a folder between it and `root`, or anything in
+    it is a symbolic link or a special file. A repository can carry these (`git add -f`);
+    the caches' writes and pruning would follow them out of the repository."""
+    import stat
+
+    def refuse(path: Path, what: str) -> CacheFolderError:
+        try:
+            shown = path.relative_to(root).as_posix()
+        except ValueError:
+            shown = str(path)
+        from .load import display_path
+
+        return CacheFolderError(
+            f"{display_path(shown)} is {what} inside Assay's cache folder, which Assay never "
+            f"creates there (a repository can carry one): delete "
+            f"{display_path(str(folder))} (it is rebuilt) and build again"
+        )
+
+    here = folder
+    while here != root and root in here.parents:
+        if here.is_symlink():
+            raise refuse(here, "a symbolic link")
+        here = here.parent
+    if not folder.is_dir():
+        return
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs + files:
+            path = Path(top) / name
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                raise refuse(path, "a symbolic link")
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                raise refuse(path, "a special file")

@@ -174,6 +174,12 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         if kb.blocking(strict):
             raise AssayValidationError(kb, strict)
         cache_root = root / self.config.cache_dir
+        from .cacheauth import CacheFolderError, check_cache_folder
+
+        try:  # written and pruned: never through a link a repository carries
+            check_cache_folder(cache_root, root)
+        except (CacheFolderError, OSError) as exc:
+            raise PluginError(str(exc)) from exc
         cache = None
         if self.config.charts:
             from .charts import ChartCache

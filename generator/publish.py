@@ -57,6 +57,15 @@ def compile_into(
     assert kb.root is not None
     config, config_file = site_config(kb.root)
     options = assay_options(config)
+    from .cacheauth import CacheFolderError, check_cache_folder
+
+    try:  # caches are written and pruned: never through a link a repository carries
+        for folder in {kb.root / str(options.get("cache_dir") or ".assay-cache")} | (
+            {pages.directory} if pages is not None and pages.directory is not None else set()
+        ):
+            check_cache_folder(folder, kb.root)
+    except (CacheFolderError, OSError) as exc:
+        raise BuildFailed(str(exc)) from exc
     if pages is None:
         pages = PageCache(kb.root / str(options.get("cache_dir") or ".assay-cache") / "html")
     try:

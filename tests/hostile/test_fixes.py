@@ -128,3 +128,42 @@ def test_macro_output_encodes_custom_marker_characters() -> None:
     for bad in ("<<", "&&", "aa", "##"):
         with pytest.raises(MacroMarkerError, match="j2_block_start_string"):
             marker_characters(config(j2_block_start_string=bad))
+
+
+def test_symlinks_planted_in_the_cache_folder_are_refused(tmp_path: Path) -> None:
+    """Found while fixing A7: `.assay-cache/` comes with the pull request, symbolic links
+    included. A linked `html/<xx>` folder made the build write page HTML into the link's
+    target and prune (delete) every other `*.html` file there. The build now refuses a
+    cache folder holding a link, naming it, and touches nothing through it."""
+    import shutil
+
+    from click.testing import CliRunner
+    from conftest import VALID_ROOT
+
+    from generator.cli import main
+
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    args = [
+        "build",
+        "--root",
+        str(root),
+        "--site-dir",
+        str(tmp_path / "site"),
+        "--as-of",
+        "2026-11-25",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.html").write_text("keep me")
+    for sub in sorted((root / ".assay-cache/html").iterdir()):
+        shutil.rmtree(sub)
+        sub.symlink_to(outside, target_is_directory=True)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert ".assay-cache/html/" in result.output and "symbolic link" in result.output
+    assert "Traceback" not in result.output
+    assert [p.name for p in outside.iterdir()] == ["victim.html"]
+    assert (outside / "victim.html").read_text() == "keep me"
+    assert (tmp_path / "site/index.html").exists()  # the previous site is kept
