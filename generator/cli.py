@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .diagnostics import FORMATTERS, Diagnostic
+from .diagnostics import FORMATTERS, Diagnostic, printable_json, printable_lines
 from .engines import DEFAULT_ENGINE, ENGINES
 from .load import KnowledgeBaseNotFound
 from .model import KnowledgeBase
@@ -287,9 +287,9 @@ def stats(
     if predictions:
         result = compute.prediction_stats(kb, owner, tag)
         if fmt == "json":
-            click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+            click.echo(printable_json(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
         else:
-            click.echo(predictions_text(result), nl=False)
+            click.echo(printable_lines(predictions_text(result)), nl=False)
         return
     entry = kb.by_id.get(record_id or "")
     if entry is None or entry.kind != "benchmark":
@@ -302,9 +302,9 @@ def stats(
         sys.exit(1)
     result_b = compute.benchmark_stats(entry.id, entry.record)
     if fmt == "json":
-        click.echo(json.dumps(result_b.to_json(), indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps(result_b.to_json(), indent=2, ensure_ascii=False)))
     else:
-        click.echo(benchmark_text(result_b, compute.units(entry.record)), nl=False)
+        click.echo(printable_lines(benchmark_text(result_b, compute.units(entry.record))), nl=False)
 
 
 @main.command()
@@ -323,7 +323,7 @@ def due(root: Path, as_of: Any, fmt: str) -> None:
             "as_of": kb.as_of.isoformat(),
             "groups": {code: [asdict(d) for d in ds] for code, ds in sorted(groups.items())},
         }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps(payload, indent=2, ensure_ascii=False)))
         return
     if not groups:
         click.echo(f"nothing is due as of {kb.as_of}")
@@ -350,7 +350,7 @@ def radar(root: Path, fmt: str) -> None:
     kb = _load(root)
     rows = radar_rows(kb)
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     header = ("ring", "technique", "area", "stage", "owner", "next action", "last move")
     table = [header] + [
@@ -376,7 +376,9 @@ def radar(root: Path, fmt: str) -> None:
     widths = [min(40, max(len(str(row[i])) for row in table)) for i in range(len(header))]
     for row in table:
         click.echo(
-            "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            printable_lines(
+                "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            )
         )
 
 

@@ -70,6 +70,28 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def printable_lines(text: str) -> str:
+    """Multi-line command output (a table, a report) with every line made printable: record
+    text in it (technique, method, area names) cannot drive the terminal or forge lines."""
+    if text.isprintable():
+        return text
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def printable_json(text: str) -> str:
+    """JSON text with every character that is not printable written as a `\\uXXXX` escape
+    (the same value for a JSON reader; no terminal escape for a person reading it)."""
+
+    def esc(ch: str) -> str:
+        code = ord(ch)
+        if code <= 0xFFFF:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+    return "".join(ch if ch.isprintable() or ch == "\n" else esc(ch) for ch in text)
+
+
 def error(path: str, line: int, col: int, code: str, field: str, message: str) -> Diagnostic:
     return Diagnostic(path, line, col, "error", code, field, message)
 

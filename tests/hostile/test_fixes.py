@@ -167,3 +167,45 @@ def test_symlinks_planted_in_the_cache_folder_are_refused(tmp_path: Path) -> Non
     assert [p.name for p in outside.iterdir()] == ["victim.html"]
     assert (outside / "victim.html").read_text() == "keep me"
     assert (tmp_path / "site/index.html").exists()  # the previous site is kept
+
+
+def test_stats_and_radar_output_escape_record_controls(tmp_path: Path) -> None:
+    """A4 beyond `check`: method and technique names reach `assay stats` and `assay radar`
+    (text and JSON) with their control characters escaped; JSON still reads back."""
+    import shutil
+
+    from click.testing import CliRunner
+    from conftest import VALID_ROOT
+
+    from generator.cli import main
+
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    evil = "\\e]0;PWN\\a\\u009b2J\\u2028::error::x"
+    for path in (root / "content/decisions").glob("flash-attention-*.md"):
+        path.write_text(
+            path.read_text().replace("technique: FlashAttention", f'technique: "FA{evil}"')
+        )
+    bench = root / "content/benchmarks/fa-latency.md"
+    bench.write_text(bench.read_text().replace("name: flash-attn-2", f'name: "flash{evil}"'))
+    controls = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+    for args in (
+        ["radar"],
+        ["radar", "--format", "json"],
+        ["stats", "fa-latency"],
+        ["stats", "fa-latency", "--format", "json"],
+    ):
+        result = CliRunner().invoke(main, [*args, "--root", str(root)])
+        assert result.exit_code == 0, result.output
+        assert not controls.search(result.output), (args, repr(result.output[:300]))
+        assert not re.search(r"^::", result.output, re.M)
+        if "json" in args:
+            strings: list[str] = []
+            stack = [json.loads(result.output)]  # the values read back as written
+            while stack:
+                node = stack.pop()
+                if isinstance(node, str):
+                    strings.append(node)
+                elif isinstance(node, dict | list):
+                    stack += node.values() if isinstance(node, dict) else node
+            assert any("\x1b]0;PWN\x07\x9b2J\u2028" in v for v in strings)
