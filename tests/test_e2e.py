@@ -40,6 +40,10 @@ import yaml
 
 from generator.engines import ENGINES
 
+#: Engines whose site has Material for MkDocs' search dialog, which `search()` drives.
+#: Zensical's own search dialog is driven by tests/test_engine_zensical.py.
+MATERIAL_SEARCH = sorted(e for e in ENGINES if e != "zensical")
+
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-25"
 WIDTH = 1280
@@ -269,12 +273,22 @@ def find_chromium() -> str:
     return chromium
 
 
-@pytest.fixture(scope="module", params=sorted(ENGINES))
+@pytest.fixture(scope="module", params=MATERIAL_SEARCH)
 def base_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """The bundled site, built by each engine of the registry in turn."""
+    """The bundled site built by each engine with Material's search dialog."""
     site = build_site(tmp_path_factory.mktemp(f"site-{request.param}"), request.param)
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def any_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The bundled site, built by each engine of the registry in turn."""
+    site = build_site(tmp_path_factory.mktemp(f"any-{request.param}"), request.param)
     with serve(site) as url:
         yield url
 
@@ -375,8 +389,8 @@ def test_search_finds_a_paper_by_a_word_of_its_summary(page: DevTools, base_url:
     search(page, base_url, word, f"{base_url}papers/{paper_id}/")
 
 
-def test_benchmark_chart_svg_is_visible(page: DevTools, base_url: str) -> None:
-    page.goto(f"{base_url}benchmarks/fa2-vs-sdpa-ranking-encoder/")
+def test_benchmark_chart_svg_is_visible(page: DevTools, any_url: str) -> None:
+    page.goto(f"{any_url}benchmarks/fa2-vs-sdpa-ranking-encoder/")
     charts = page.wait_for(
         "(() => { const s = [...document.querySelectorAll('figure.assay-chart svg')];"
         "  return s.length ? s.map(e => { const r = e.getBoundingClientRect();"
@@ -440,9 +454,8 @@ _LIVE_DOM = """(() => {
 
 
 def test_hostile_records_are_inert_in_the_browser(page: DevTools, hostile_url: str) -> None:
-    """Pages holding a payload in every field run none of it, in a real browser: no dialog
-    opens, no live handler, script or javascript: URL is in the DOM, also after searching
-    for the payloads (search results render indexed titles and text as HTML)."""
+    """Pages holding a payload in every field run none of it, in a real browser (every
+    engine): no dialog opens, no live handler, script or javascript: URL is in the DOM."""
     page.call("Page.addScriptToEvaluateOnNewDocument", {"source": _TRAP})
     for path in ("", "papers/lora/", "papers/", "decisions/flash-attention-adopt/",
                  "benchmarks/fa-latency/", "radar/", "tags/"):  # fmt: skip
@@ -450,7 +463,25 @@ def test_hostile_records_are_inert_in_the_browser(page: DevTools, hostile_url: s
         page.evaluate("new Promise(r => setTimeout(() => r(true), 300))")
         assert page.evaluate(_LIVE_DOM) == [], path
         assert page.evaluate("window.__pwn") == [], path
-    search(page, hostile_url, "PWN", f"{hostile_url}papers/lora/")
+
+
+@pytest.fixture(scope="module", params=MATERIAL_SEARCH)
+def hostile_search_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    from hostile.test_render_contexts import make_hostile_kb
+
+    base = tmp_path_factory.mktemp(f"hostile-search-{request.param}")
+    root = make_hostile_kb(base / "kb")
+    with serve(build_site(base / "site", request.param, root)) as url:
+        yield url
+
+
+def test_hostile_search_results_are_inert(page: DevTools, hostile_search_url: str) -> None:
+    """Material renders search results (indexed titles and text) as HTML: searching for
+    the payloads shows them, and runs none."""
+    page.call("Page.addScriptToEvaluateOnNewDocument", {"source": _TRAP})
+    search(page, hostile_search_url, "PWN", f"{hostile_search_url}papers/lora/")
     page.evaluate("new Promise(r => setTimeout(() => r(true), 500))")
     assert page.evaluate(_LIVE_DOM) == []
     assert page.evaluate("window.__pwn") == []

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -98,7 +99,12 @@ def _serving(port: int) -> list[str]:
 
 
 def _search_docs(base: str) -> list[dict[str, str]]:
-    return list(json.loads(_get(base + "search/search_index.json"))["docs"])
+    """The served search index's entries (Material: search/search_index.json `docs`;
+    Zensical: search.json `items`), each with a `location` and a `title`."""
+    try:
+        return list(json.loads(_get(base + "search/search_index.json"))["docs"])
+    except urllib.error.HTTPError:
+        return list(json.loads(_get(base + "search.json"))["items"])
 
 
 def test_edit_is_served_and_search_index_stays_whole(

@@ -226,3 +226,22 @@ def test_benchmark_with_many_runs_is_bounded(tmp_path: Path) -> None:
     if proc.returncode == 0:
         page = tmp_path / "site/benchmarks/fa-latency/index.html"
         assert page.stat().st_size < 2_000_000, f"{page.stat().st_size:,} bytes"
+
+
+def test_record_look_alike_folder_with_a_trailing_space_is_reported(tmp_path: Path) -> None:
+    """A8, rest: `content/papers /` (trailing space) looks exactly like `papers/` in a
+    pull request's file list; `Papers/` and `Ｐapers/` are reported, this one is not."""
+    root = _kb(tmp_path)
+    folder = root / "content/papers "
+    folder.mkdir()
+    text = (root / "content/papers/lora.md").read_text()
+    (folder / "lora-v2.md").write_text(text + '\n<script>alert("PWN")</script>\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--root", str(root), "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.returncode == 1 and "papers " in proc.stdout, proc.stdout[-500:]
