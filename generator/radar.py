@@ -1,7 +1,10 @@
-"""The radar: the current decision of each technique, in ring order (pure, no I/O)."""
+"""The radar: the current decision of each technique, in ring order, and the decisions that
+moved it (pure, no I/O)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .model import KnowledgeBase
@@ -49,3 +52,63 @@ def radar_rows(kb: KnowledgeBase) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (STATUSES.index(r["ring"]), r["area"], r["technique"]))
     return rows
+
+
+@dataclass(frozen=True)
+class RadarStep:
+    """One decision seen as a move on the radar: from the technique's previous decision (ring
+    and stage; None for its first decision, a move from nothing into its ring) to this one."""
+
+    technique: str
+    area: str
+    on: date
+    decision: str
+    to_ring: str
+    to_stage: str
+    from_ring: str | None
+    from_stage: str | None
+    from_decision: str | None
+
+    @property
+    def ring_text(self) -> str:
+        """'new → TRIAL', 'ASSESS → TRIAL' or 'TRIAL (no ring change)'."""
+        if self.from_ring is None:
+            return f"new → {self.to_ring}"
+        if self.from_ring == self.to_ring:
+            return f"{self.to_ring} (no ring change)"
+        return f"{self.from_ring} → {self.to_ring}"
+
+    @property
+    def stage_text(self) -> str:
+        if self.from_stage is None or self.from_stage == self.to_stage:
+            return self.to_stage
+        return f"{self.from_stage} → {self.to_stage}"
+
+
+def radar_steps(kb: KnowledgeBase, since: date, until: date) -> list[RadarStep]:
+    """Every valid decision decided in [since, until], newest first: a technique's first decision
+    enters the radar, a later one moves it (or keeps its ring and changes its stage)."""
+    steps: list[RadarStep] = []
+    for technique, ids in kb.graph.history.items():
+        previous: Decision | None = None
+        previous_id: str | None = None
+        for did in ids:
+            d = kb.by_id[did].record
+            assert isinstance(d, Decision)
+            if since <= d.decided_on <= until:
+                steps.append(
+                    RadarStep(
+                        technique,
+                        d.area,
+                        d.decided_on,
+                        did,
+                        d.status,
+                        d.stage,
+                        previous.status if previous else None,
+                        previous.stage if previous else None,
+                        previous_id,
+                    )
+                )
+            previous, previous_id = d, did
+    steps.sort(key=lambda s: (s.on, s.technique, s.decision), reverse=True)
+    return steps

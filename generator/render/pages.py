@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from .. import compute
 from ..model import KnowledgeBase
-from ..radar import radar_rows
+from ..radar import radar_rows, radar_steps
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
@@ -392,20 +392,22 @@ def review_page(kb: KnowledgeBase) -> str:
         f"Trials in flight ({len(trials)})",
         table(["Trial", "Owner", "Time-box ends", "State"], sorted(trials)),
     )
-    since = kb.as_of - timedelta(days=30)
-    moves = [m for m in kb.graph.moves if since <= m.on <= kb.as_of]
+    # A technique's first decision is a move too: from nothing into its ring.
+    steps = radar_steps(kb, kb.as_of - timedelta(days=30), kb.as_of)
     out += section(
-        f"Radar moves in the last 30 days ({len(moves)})",
-        table(
-            ["On", "Technique", "Move", "Decision"],
+        f"Radar moves in the last 30 days ({len(steps)})",
+        "New techniques on the radar, ring changes and stage changes, newest first.\n\n"
+        + table(
+            ["On", "Technique", "Ring", "Stage", "Decision"],
             [
                 [
-                    m.on.isoformat(),
-                    cell(m.technique),
-                    f"{m.from_status} → {m.to_status}",
-                    link_to("decision", m.to_id),
+                    s.on.isoformat(),
+                    cell(s.technique),
+                    s.ring_text,
+                    s.stage_text,
+                    link_to("decision", s.decision),
                 ]
-                for m in sorted(moves, key=lambda m: m.on, reverse=True)
+                for s in steps
             ],
         ),
     )
