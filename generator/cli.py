@@ -210,8 +210,17 @@ def stats(
     kb = _load(root)
     if predictions:
         result = compute.prediction_stats(kb, owner, tag)
+        if result.n == 0 and (owner or tag):
+            # A filter that matches nothing is usually a misspelt owner or tag: say so and fail
+            # rather than print a table of n/a that looks like a result.
+            if fmt == "json":
+                click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+            click.echo(f"error: {_no_predictions_match(kb, owner, tag)}", err=True)
+            sys.exit(1)
         if fmt == "json":
             click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        elif result.n == 0:
+            click.echo("no predictions in the knowledge base yet; 'assay new prediction TITLE'")
         else:
             click.echo(predictions_text(result), nl=False)
         return
@@ -229,6 +238,21 @@ def stats(
         click.echo(json.dumps(result_b.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(benchmark_text(result_b, compute.units(entry.record)), nl=False)
+
+
+def _no_predictions_match(kb: KnowledgeBase, owner: str | None, tag: str | None) -> str:
+    from .schema import Prediction
+    from .terminal import printable
+
+    records = [e.record for e in kb.of_kind("prediction") if isinstance(e.record, Prediction)]
+    parts = []
+    if owner:
+        owners = sorted({r.owner for r in records})
+        parts.append(f"--owner {owner!r} (owners: {', '.join(owners) or 'none'})")
+    if tag:
+        tags = sorted({t for r in records for t in r.tags or ()})
+        parts.append(f"--tag {tag!r} (tags: {', '.join(tags) or 'none'})")
+    return printable("no predictions match " + " and ".join(parts))
 
 
 @main.command()
@@ -269,39 +293,14 @@ def due(root: Path, as_of: Any, fmt: str) -> None:
 )
 def radar(root: Path, fmt: str) -> None:
     """The current radar: technique, area, ring, owner, next action, last move."""
-    from .radar import radar_rows
+    from .radar import radar_rows, radar_text
 
     kb = _load(root)
     rows = radar_rows(kb)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    header = ("ring", "technique", "area", "stage", "owner", "next action", "last move")
-    table = [header] + [
-        (
-            r["ring"],
-            r["technique"],
-            r["area"],
-            r["stage"],
-            r["owner"],
-            (
-                f"{r['next_action']['action']} ({r['next_action']['due']})"
-                if r["next_action"]
-                else "-"
-            ),
-            (
-                f"{r['last_move']['from']}→{r['ring']} {r['last_move']['on']}"
-                if r["last_move"]
-                else "-"
-            ),
-        )
-        for r in rows
-    ]
-    widths = [min(40, max(len(str(row[i])) for row in table)) for i in range(len(header))]
-    for row in table:
-        click.echo(
-            "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        )
+    click.echo(radar_text(rows), nl=False)
 
 
 @main.command()

@@ -3,6 +3,7 @@ moved it (pure, no I/O)."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from .model import KnowledgeBase
 from .schema import Decision
 from .schema.decision import STATUSES
+from .terminal import printable
 
 
 def radar_rows(kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -112,3 +114,47 @@ def radar_steps(kb: KnowledgeBase, since: date, until: date) -> list[RadarStep]:
             previous, previous_id = d, did
     steps.sort(key=lambda s: (s.on, s.technique, s.decision), reverse=True)
     return steps
+
+
+#: Widest a column of `assay radar` grows before its cells wrap onto further lines.
+TEXT_COLUMN_WIDTH = 40
+
+
+def radar_text(rows: list[dict[str, Any]], width: int = TEXT_COLUMN_WIDTH) -> str:
+    """The radar as an aligned table for a terminal. A cell longer than `width` wraps onto
+    continuation lines (at spaces where it can): nothing is ever cut off."""
+    header = ("ring", "technique", "area", "stage", "owner", "next action", "last move")
+    table = [header] + [
+        (
+            r["ring"],
+            r["technique"],
+            r["area"],
+            r["stage"],
+            r["owner"],
+            (
+                f"{r['next_action']['action']} ({r['next_action']['due']})"
+                if r["next_action"]
+                else "-"
+            ),
+            (
+                f"{r['last_move']['from']}→{r['ring']} {r['last_move']['on']}"
+                if r["last_move"]
+                else "-"
+            ),
+        )
+        for r in rows
+    ]
+    wrapped = [
+        [textwrap.wrap(printable(" ".join(str(c).split())), width) or [""] for c in row]
+        for row in table
+    ]
+    widths = [max(len(line) for row in wrapped for line in row[i]) for i in range(len(header))]
+    out: list[str] = []
+    for row in wrapped:
+        for k in range(max(len(cell) for cell in row)):
+            parts = [
+                (cell[k] if k < len(cell) else "").ljust(w)
+                for cell, w in zip(row, widths, strict=True)
+            ]
+            out.append("  ".join(parts).rstrip())
+    return "\n".join(out) + "\n"
