@@ -371,8 +371,15 @@ def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
 @main.command()
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--site-name", help="The site's title (default: derived from DIR's name).")
+@click.option(
+    "--requirement",
+    metavar="SPEC",
+    help="The pip requirement CI and pre-commit install Assay with, e.g. "
+    "'assay @ git+https://github.com/ORG/assay@v0.1.0' (default: the git URL this Assay was "
+    "installed from, else a placeholder to edit).",
+)
 @AS_OF
-def init(directory: Path, site_name: str | None, as_of: Any) -> None:
+def init(directory: Path, site_name: str | None, requirement: str | None, as_of: Any) -> None:
     """Scaffold a new knowledge base in DIR (created if missing; refused unless empty).
 
     Writes mkdocs.yml, content/ with one linked example record of each kind, schemas/, CI
@@ -384,14 +391,66 @@ def init(directory: Path, site_name: str | None, as_of: Any) -> None:
 
     today = as_of.date() if as_of else date.today()
     try:
-        written = init_knowledge_base(directory, today, site_name=site_name)
+        written = init_knowledge_base(
+            directory, today, site_name=site_name, requirement=requirement
+        )
     except ScaffoldError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     cd = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
     click.echo(f"wrote {len(written)} files to {directory}; next: {cd}assay serve")
-    if default_requirement() == PLACEHOLDER_REQUIREMENT:
-        click.echo("then edit requirements.txt: it names the Assay release that CI installs")
+    if requirement is None and default_requirement() == PLACEHOLDER_REQUIREMENT:
+        click.echo(
+            "then name the Assay release CI and pre-commit install: replace the EDIT-THIS-LINE "
+            "line of requirements.txt and .pre-commit-config.yaml (or run init with --requirement)"
+        )
+
+
+@main.command()
+@click.option(
+    "--base",
+    default="main",
+    show_default=True,
+    metavar="REF",
+    help="The git ref to compare with: the pull request's target (e.g. origin/main in CI).",
+)
+@ROOT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for a GitHub job summary ($GITHUB_STEP_SUMMARY), json for scripts.",
+)
+@AS_OF
+def summary(base: str, root: Path, fmt: str, as_of: Any) -> None:
+    """What the working tree changes against a git ref, for a pull request's reviewers.
+
+    Records added, changed and removed; radar moves (ring and stage before and after); the
+    verdicts of new or changed benchmarks; predictions resolved and how they move their
+    owner's Brier score; errors and warnings the change introduces. Exit 0 when the summary
+    is written (whatever the records hold: `assay check` fails the build), 1 when the base
+    cannot be read (not a git repository, unknown ref, shallow clone).
+    """
+    from .gitbase import GitError, base_knowledge_base
+    from .summary import summarize, to_markdown
+
+    head = _load(root, as_of)
+    try:
+        with base_knowledge_base(head.root, head.content_dir, base, head.as_of) as (
+            old,
+            info,
+            changed,
+        ):
+            result = summarize(old, head, changed, info.ref, info.commit)
+    except GitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(to_markdown(result), nl=False)
 
 
 if __name__ == "__main__":  # `python -m generator.cli`
