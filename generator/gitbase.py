@@ -90,9 +90,11 @@ def resolve(root: Path, ref: str) -> tuple[Path, BaseInfo]:
     check_ref(ref)
     top = _git(root, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
+        said = top.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(
             f"{root} is not inside a git repository: assay summary compares the working tree "
             "with a git ref (run it in a clone of the knowledge base)"
+            + (f" [git: {said[0][:300]}]" if said and "not a git repository" not in said[0] else "")
         )
     found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     if found.returncode != 0:

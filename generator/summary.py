@@ -20,9 +20,11 @@ from .radar import radar_rows
 from .schema import Benchmark, Prediction
 from .terminal import printable
 
-#: At most this many diagnostics are listed (the counts stay exact): a job summary has a
-#: size limit, and `assay check` prints them all.
+#: At most this many rows are listed per table in Markdown (the counts stay exact, JSON has
+#: everything): GitHub refuses a job summary over 1 MiB, and `assay check` prints them all.
 MAX_LISTED = 100
+#: Longest text shown in one Markdown cell (an invalid record's title can be any length).
+MAX_CELL = 300
 
 
 @dataclass(frozen=True)
@@ -357,19 +359,25 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>|~&!#$])")
 def md(value: object) -> str:
     """Record text as literal Markdown: one line, control characters shown escaped, the
     Markdown and HTML characters backslash-escaped (no HTML, links, emphasis, table breaks)."""
-    return _MD_SPECIAL.sub(r"\\\1", printable(" ".join(str(value).split())))
+    return _MD_SPECIAL.sub(r"\\\1", _shorten(printable(" ".join(str(value).split()))))
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def code(value: object) -> str:
     """Record text as an inline code span (which shows backslashes literally, so it gets its
     own escaping): one line, no backtick to end the span early, pipes escaped for tables."""
-    text = printable(" ".join(str(value).split())).replace("`", "'").replace("|", "\\|")
+    text = _shorten(printable(" ".join(str(value).split()))).replace("`", "'").replace("|", "\\|")
     return f"`{text}`"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str]], more: str = "run with --format json") -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[:MAX_LISTED]]
+    if len(rows) > MAX_LISTED:
+        lines.append(f"\n… and {len(rows) - MAX_LISTED} more: {more}.")
     return "\n".join(lines) + "\n"
 
 
@@ -413,7 +421,6 @@ def to_markdown(s: Summary) -> str:
         f"{counts['removed']} removed ({s.records} in all)\n",
     ]
     if s.new_diagnostics:
-        shown = s.new_diagnostics[:MAX_LISTED]
         rows = [
             [
                 "error" if d.severity == "error" else "warning",
@@ -422,12 +429,10 @@ def to_markdown(s: Summary) -> str:
                 md(d.field or "–"),
                 md(d.message),
             ]
-            for d in shown
+            for d in s.new_diagnostics
         ]
         out.append("### New errors and warnings\n")
-        out.append(_table(["", "Where", "Code", "Field", "Message"], rows))
-        if len(s.new_diagnostics) > len(shown):
-            out.append(f"… and {len(s.new_diagnostics) - len(shown)} more: run `assay check`.\n")
+        out.append(_table(["", "Where", "Code", "Field", "Message"], rows, "run `assay check`"))
     if not s.changes:
         out.append("No record is added, changed or removed.\n")
     else:
@@ -460,7 +465,7 @@ def to_markdown(s: Summary) -> str:
         out.append(_table(["Technique", "Area", "Ring", "Stage", "Decision"], rows))
     if s.benchmarks:
         out.append("### Benchmark verdicts\n")
-        for b in s.benchmarks:
+        for b in s.benchmarks[:MAX_LISTED]:
             out.append(f"**{md(b.title)}** ({code(b.id)}, {b.change})\n")
             rows = [
                 [

@@ -334,3 +334,21 @@ def test_summary_help_and_docs() -> None:
     result = CliRunner().invoke(main, ["summary", "--help"])
     assert result.exit_code == 0 and "--base REF" in result.output
     assert "$GITHUB_STEP_SUMMARY" in result.output
+
+
+def test_markdown_stays_bounded_for_huge_pull_requests() -> None:
+    prediction = (VALID_ROOT / "content/predictions/lora-wins.md").read_bytes()
+    files = valid_files()
+    for i in range(150):
+        files.append(("prediction", f"content/predictions/p{i:03d}.md", prediction, None))
+    long_title = b"---\ntitle: " + b"x" * 5000 + b"\n---\n"  # too long, fields missing
+    files.append(("paper", "content/papers/long.md", long_title, None))
+    s = summarize(_kb(valid_files()), _kb(files), set(), "main", "1" * 40)
+    assert len(s.changes) == 151 and len(s.to_json()["changes"]["added"]) == 151
+    text = to_markdown(s)
+    records = text[text.index("### Records") :]
+    assert records.count("\n| added") == 100
+    assert "… and 51 more: run with --format json." in records
+    assert "| added (invalid) | paper | " + "x" * 299 + "…" + " | `long` |" in text
+    assert "x" * 300 not in text
+    assert len(text) < 100_000
