@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .diagnostics import error, sort_diagnostics
+from .diagnostics import Diagnostic, error, sort_diagnostics
 from .link import link
-from .load import discover, locate
+from .load import locate, maintainer_files, scan_records
 from .model import Entry, KnowledgeBase
 from .parse import Parsed, parse_record
 from .rules import apply_rules
@@ -53,10 +53,14 @@ def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> l
     return entries
 
 
-def analyse(entries: list[Entry], as_of: date) -> KnowledgeBase:
-    """Link and apply the rules to compiled entries."""
+def analyse(
+    entries: list[Entry], as_of: date, file_diagnostics: list[Diagnostic] | None = None
+) -> KnowledgeBase:
+    """Link and apply the rules to compiled entries (`file_diagnostics`: what loading
+    found besides records, e.g. E-FOREIGN-FILE)."""
     graph, link_diags = link(entries)
     diags = [d for e in entries for d in e.parsed.diagnostics]
+    diags += file_diagnostics or []
     diags += link_diags
     diags += apply_rules(entries, graph, as_of)
     return KnowledgeBase(entries, graph, sort_diagnostics(diags), as_of)
@@ -69,7 +73,19 @@ def load_knowledge_base(
     mkdocs.yml). Raises KnowledgeBaseNotFound."""
     root = root.resolve()
     content = content.resolve() if content is not None else locate(root)
-    files = [(f.kind, f.rel_path, f.raw, f.io_error) for f in discover(root, content)]
-    kb = analyse(compile_entries(files), as_of or date.today())
+    sources, file_diags = scan_records(root, content)
+    refused = [f for f in sources if f.diagnostic is not None]
+    files = [(f.kind, f.rel_path, f.raw, f.io_error) for f in sources if f.diagnostic is None]
+    entries = compile_entries(files)
+    for f in refused:  # read refused (too large): a record that exists, with its diagnostic
+        assert f.diagnostic is not None
+        stem = f.rel_path.rsplit("/", 1)[-1].removesuffix(".md")
+        entries.append(
+            Entry(stem, f.kind, f.rel_path, Parsed(None, diagnostics=[f.diagnostic]), None)
+        )
+    entries.sort(key=lambda e: e.path)
+    maintainer, maintainer_diags = maintainer_files(root, content)
+    kb = analyse(entries, as_of or date.today(), file_diags + maintainer_diags)
     kb.root, kb.content_dir = root, content
+    kb.maintainer_files = maintainer
     return kb

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .load import MaintainerFile
 from .parse import Parsed
 from .schema import Record
 
@@ -59,6 +60,8 @@ class KnowledgeBase:
 
     root: Path = Path(".")
     content_dir: Path = Path("content")
+    #: checked maintainer pages and assets (load.maintainer_files), for the compile step
+    maintainer_files: list[MaintainerFile] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_id: dict[str, Entry] = {}
