@@ -243,3 +243,25 @@ def test_pre_commit_checks_the_whole_knowledge_base(
         assert git(kb, "log", "--format=%s") == "assay init\n"  # the commit was refused
     finally:
         git(kb, "reset", "-q", "--hard")
+
+
+def test_the_repository_hook_installs_assay_and_checks_everything(
+    knowledge_base: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Another repository uses this one's `.pre-commit-hooks.yaml` (repo: this checkout, by
+    path, at its HEAD commit): pre-commit installs Assay from it and checks every record."""
+    kb = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(knowledge_base), str(kb))
+    rev = git(REPO, "rev-parse", "HEAD").strip()
+    (kb / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {json.dumps(str(REPO))}\n    rev: {rev}\n"
+        "    hooks: [{id: assay-check}]\n"
+    )
+    git(kb, "add", ".pre-commit-config.yaml")  # pre-commit refuses an unstaged configuration
+    home = tmp_path_factory.mktemp("pre-commit-home-repo")
+    clean = _pre_commit(kb, home, "run", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "assay check" in clean.stdout and "Passed" in clean.stdout
+    git(kb, "rm", "-q", "content/papers/example-speculative-decoding.md")
+    broken = _pre_commit(kb, home, "run")
+    assert broken.returncode == 1 and "E-REF-MISSING" in broken.stdout
