@@ -75,8 +75,8 @@ validation:
 """
 
 BUDGETS = {
-    "check_ratio": 2.0,  # check / floor at 10,000 records
-    "check_rss_mb": 500.0,  # check at 10,000 records
+    "check_ratio": 1.5,  # check / floor at 10,000 records (issue 12)
+    "check_rss_mb": 300.0,  # check at 10,000 records (issue 12)
     "linear": 1.25,  # build per-record time at 1,250 / at 250
     "build_ratio": 1.5,  # assay build / bare Material build
     "rebuild_charts": 0,

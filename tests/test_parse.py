@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import string
 
+import pytest
 import yaml
 from conftest import AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import parse as parse_mod
 from generator.kb import analyse, compile_entries
-from generator.parse import parse_record
+from generator.parse import _COMPOSE_SAFE, MAX_DEPTH, _structure_bound, parse_record
 from generator.schema import KINDS
 
 
@@ -178,3 +180,92 @@ def test_mutated_valid_records_never_raise(which: int, path: list[int], new: obj
     kb = analyse(compile_entries(files), AS_OF)
     for d in kb.diagnostics:
         assert d.line >= 1 and d.col >= 1 and d.message
+
+
+# -- nesting depth (issue 9): a diagnostic, never RecursionError or a crash of libyaml ----
+
+_MIB = 1024 * 1024 - 64  # just under the 1 MiB record limit, with room for the delimiters
+
+
+def _depth_of(yaml_text: str) -> int:
+    """The true nesting depth, measured on libyaml's (iterative) event stream."""
+    depth = deepest = 0
+    for ev in yaml.parse(yaml_text, Loader=yaml.CSafeLoader):
+        if isinstance(ev, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(ev, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
+
+
+_DEEP = {
+    "990 nested flow lists": "authors: " + "[" * 990 + "]" * 990 + "\n",
+    "990 nested flow mappings": "authors: " + "{a: " * 990 + "1" + "}" * 990 + "\n",
+    "1 MiB of [": "authors: " + "[" * _MIB + "\n",
+    "1 MiB of {": "authors: " + "{" * _MIB + "\n",
+    "1 MiB of [{a: ": "authors: " + "[{a: " * (_MIB // 5) + "\n",
+    "990 nested block mappings": "".join(" " * i + "a:\n" for i in range(990)),
+    "1 MiB of nested block mappings": "".join(" " * i + "a:\n" for i in range(1400)),
+    "990 nested block sequences": "authors:\n" + "- " * 990 + "x\n",
+    "1 MiB of '- '": "authors:\n" + "- " * (_MIB // 2) + "x\n",
+    "block mappings in sequences": "authors:\n"
+    + "".join(" " * (2 * i) + "- a:\n" for i in range(400)),
+    "65 levels, just over the limit": "authors: " + "[" * 64 + "]" * 64 + "\n",
+}
+
+
+def test_depth_limit_is_far_above_what_records_need() -> None:
+    assert 32 <= MAX_DEPTH < _COMPOSE_SAFE <= 300
+
+
+@pytest.mark.parametrize("text", list(_DEEP.values()), ids=list(_DEEP))
+def test_deep_nesting_is_a_diagnostic(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    composed: list[int] = []
+    real = parse_mod._Loader
+
+    class Spy(real):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            composed.append(_depth_of(stream))
+            super().__init__(stream)
+
+    monkeypatch.setattr(parse_mod, "_Loader", Spy)
+    raw = f"---\n{text}---\n".encode()
+    assert len(raw) <= 1024 * 1024
+    p = parse_record(raw, "x.md")
+    assert [d.code for d in p.diagnostics] == ["E-YAML"]
+    d = p.diagnostics[0]
+    assert f"more than {MAX_DEPTH} levels" in d.message
+    assert d.field in {"authors", "a"}
+    assert d.line >= 2 and d.col >= 1
+    # The recursive C composer never saw a text nested deeper than it safely handles.
+    assert all(depth <= _COMPOSE_SAFE for depth in composed)
+
+
+def test_nesting_up_to_the_limit_is_accepted() -> None:
+    text = "authors: " + "[" * (MAX_DEPTH - 1) + "x" + "]" * (MAX_DEPTH - 1) + "\n"
+    p = parse_record(f"---\n{text}---\n".encode(), "x.md")
+    assert p.diagnostics == []
+    value = p.data["authors"] if p.data else None
+    for _ in range(MAX_DEPTH - 2):
+        assert isinstance(value, list)
+        value = value[0]
+    assert value == ["x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_yaml_values, st.booleans())
+def test_structure_bound_is_an_upper_bound(value: object, flow: bool) -> None:
+    text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    assert _depth_of(text) <= _structure_bound(text)
+
+
+def test_alias_chain_is_refused_without_expanding() -> None:
+    text = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n"
+    p = parse_record(f"---\n{text}---\n".encode(), "x.md")
+    assert [(d.code, d.line, d.field) for d in p.diagnostics] == [("E-YAML-ALIAS", 2, "a")]
+
+
+def test_text_that_looks_like_an_anchor_is_text() -> None:
+    p = parse_record(b"---\ntitle: R&D on *sparse* attention & more\n---\n", "x.md")
+    assert p.data == {"title": "R&D on *sparse* attention & more"}
