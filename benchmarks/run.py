@@ -102,7 +102,7 @@ def child(out: str, argv: list[str]) -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         extra: dict[str, object] = {}
-        plugin = sys.modules.get("generator.mkdocs_plugin")
+        plugin = sys.modules.get("generator.publish")
         if plugin is not None:
             extra["charts"] = dict(getattr(plugin, "LAST_CHART_STATS", {}))
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

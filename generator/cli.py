@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .diagnostics import FORMATTERS, Diagnostic
+from .engines import DEFAULT_ENGINE, ENGINES
 from .load import KnowledgeBaseNotFound
 from .model import KnowledgeBase
 
@@ -197,7 +198,10 @@ def stats(
 
     For a benchmark: per metric and method the mean and 95 % interval, the difference to the
     baseline with its interval, the test the design calls for, Holm-adjusted p, effect size,
-    verdict and the runs needed for 80 % power. Exit 1 for an unknown id or invalid record.
+    the verdict in words (better, worse, below-min-effect, equivalent, inconclusive,
+    non-inferior, inferior, too-few-runs, undetermined) with the interval it rests on, the
+    runs needed for 80 % power, and run diagnostics. Exit 1 for an unknown id or invalid
+    record.
     """
     from . import compute
     from .schema import Benchmark
@@ -303,6 +307,15 @@ def radar(root: Path, fmt: str) -> None:
     click.echo(radar_text(rows), nl=False)
 
 
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(sorted(ENGINES)),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    help="The engine that renders the compiled site (docs/design.md: differences).",
+)
+
+
 @main.command()
 @ROOT
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is built).")
@@ -313,17 +326,21 @@ def radar(root: Path, fmt: str) -> None:
     help="Where to write the site (default: site_dir of mkdocs.yml, else ROOT/site).",
 )
 @AS_OF
-def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
+@ENGINE
+def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any, engine: str) -> None:
     """Validate, then build the static site. Nothing is written when validation fails.
 
-    Uses ROOT/mkdocs.yml when present (it must enable the assay plugin), otherwise a
-    built-in configuration (Material, search, the Assay plugin). Works offline.
+    Assay compiles the knowledge base into a closed site source (pages, charts,
+    records.json), and the chosen engine renders it. Settings come from ROOT/mkdocs.yml
+    when present, otherwise from a built-in configuration (Material, search). Works offline.
     """
     from .publish import BuildFailed
     from .publish import build as build_site
 
     try:
-        target, kb = build_site(root, site_dir, strict, as_of.date() if as_of else None)
+        target, kb = build_site(
+            root, site_dir, strict, as_of.date() if as_of else None, engine=engine
+        )
     except KnowledgeBaseNotFound as exc:
         raise UsageError(str(exc)) from None
     except BuildFailed as exc:
@@ -349,18 +366,20 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any) -> None:
     help="Address to serve on (default 127.0.0.1:8000).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
-def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
+@ENGINE
+def serve(root: Path, dev_addr: str | None, open_browser: bool, engine: str) -> None:
     """Serve the site locally and rebuild it when a record changes (live reload).
 
-    After the first build only the pages an edit affects are rebuilt. An edit that makes
-    the knowledge base invalid is reported in the terminal with file:line:col; pages then
-    wait (MkDocs' behaviour) until the record is fixed.
+    After each save Assay recompiles and rewrites only the pages that changed; the
+    engine's server rebuilds just those. An edit that makes the knowledge base invalid is
+    reported in the terminal with file:line:col, and the record's page and the home page
+    show the diagnostics until the record is fixed.
     """
     from .publish import BuildFailed
     from .publish import serve as serve_site
 
     try:
-        serve_site(root, dev_addr, open_browser)
+        serve_site(root, dev_addr, open_browser, engine=engine)
     except KnowledgeBaseNotFound as exc:
         raise UsageError(str(exc)) from None
     except BuildFailed as exc:

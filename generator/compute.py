@@ -17,7 +17,9 @@ def benchmark_input(record_id: str, b: Benchmark) -> stats.Benchmark:
         id=record_id,
         paired=b.paired,
         alpha=b.alpha,
-        metrics=[stats.Metric(m.name, m.better, m.unit, m.min_effect) for m in b.metrics],
+        metrics=[
+            stats.Metric(m.name, m.better, m.unit, m.min_effect, m.guardrail) for m in b.metrics
+        ],
         methods=[stats.Method(m.name, m.runs, m.baseline) for m in b.methods],
         ablations=(
             stats.Ablations(

@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import Any
 
 
-def write_if_changed(path: Path, text: str) -> None:
-    """Write `text` unless the file already holds it (keeps its mtime for dirty builds)."""
-    data = text.encode("utf-8")
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """Write `data` unless the file already holds it (keeps its mtime, so a watching server
+    rebuilds only what changed); True when the file was written."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     try:
-        if path.read_bytes() == data:
-            return
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+    return True
 
 
 def _page_of(location: str) -> str:

@@ -1,28 +1,43 @@
-"""Assay's macros for maintainer pages (home, guide), called from mkdocs-macros.
+"""Assay's macros on maintainer pages (home, guide), expanded by Assay while compiling.
 
-Each returns Markdown. Records never reach Jinja: these only read the validated knowledge
-base. Example in a page with `render_macros: true`: ``{{ assay_radar() }}``.
+A page with macros on (``render_macros: true``, or mkdocs-macros configured to render
+every page) may call ``{{ assay_radar() }}``, ``{{ assay_count("paper") }}``,
+``{{ assay_due() }}``, ``{{ assay_figure("bench-id", "metric") }}`` and
+``{{ assay_verdicts("bench-id") }}``. Assay finds these calls itself — no template engine
+runs: arguments must be literals (read with `ast.literal_eval`), so nothing on the page can
+reach Python — and replaces each with its output, on every engine (Zensical's templates
+cannot call Python). Anything else between braces is left for the engine's own macro
+layer (mkdocs-macros on MkDocs and ProperDocs), and ``{% raw %}…{% endraw %}`` is respected.
+
+What a macro returns carries record text, so it is rendered like a record page: Markdown
+→ sanitized HTML → passthrough-encoded (no braces, one line), never Markdown for the engine.
 """
 
 from __future__ import annotations
 
+import ast
+import html
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .model import KnowledgeBase
+from .render.charts import ChartSink
+
+_CALL = re.compile(r"\{\{-?\s*(assay_[a-z_]+)\s*\((.*?)\)\s*-?\}\}", re.S)
+_RAW = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.S)
 
 
 def assay_macros(
-    kb: KnowledgeBase, sink: Any, page_src: Callable[[], str]
+    kb: KnowledgeBase, sink: ChartSink, page_src: str
 ) -> dict[str, Callable[..., str]]:
-    """The macros, bound to a knowledge base; `page_src` gives the calling page's src path."""
+    """The macros, bound to a knowledge base and the calling page; each returns Markdown."""
     from . import compute
     from .radar import radar_rows
     from .render.markdown import badge, cell, link_to, table
-    from .schema import Benchmark
+    from .schema import KINDS, Benchmark
 
-    def prefix() -> str:
-        return "../" * page_src().count("/")
+    prefix = "../" * page_src.count("/")
 
     def assay_radar() -> str:
         """The current radar as a table."""
@@ -31,7 +46,7 @@ def assay_macros(
             [
                 [
                     badge(r["ring"], r["ring"].lower()),
-                    link_to("decision", r["id"], r["technique"], prefix()),
+                    link_to("decision", r["id"], r["technique"], prefix),
                     cell(r["area"]),
                     cell(r["owner"]),
                 ]
@@ -41,6 +56,8 @@ def assay_macros(
 
     def assay_count(kind: str) -> str:
         """How many valid records of a kind there are."""
+        if kind not in KINDS:
+            return f"_Unknown kind '{cell(kind)}'._"
         return str(len(kb.of_kind(kind)))
 
     def assay_due() -> str:
@@ -55,18 +72,18 @@ def assay_macros(
         """The runs chart of one metric of a benchmark."""
         b = benchmark(benchmark_id)
         if b is None:
-            return f"_No benchmark '{benchmark_id}'._"
+            return f"_No benchmark '{cell(benchmark_id)}'._"
         m = next((m for m in b.metrics if m.name == metric), None)
         if m is None:
-            return f"_Benchmark '{benchmark_id}' has no metric '{metric}'._"
+            return f"_Benchmark '{cell(benchmark_id)}' has no metric '{cell(metric)}'._"
         methods = [(x.name, list(x.runs.get(metric, [])), x.baseline) for x in b.methods]
-        return str(sink.benchmark(m.name, m.unit, m.better, methods))
+        return sink.benchmark(m.name, m.unit, m.better, methods)
 
     def assay_verdicts(benchmark_id: str) -> str:
         """One line per comparison of a benchmark: method, metric, verdict."""
         b = benchmark(benchmark_id)
         if b is None:
-            return f"_No benchmark '{benchmark_id}'._"
+            return f"_No benchmark '{cell(benchmark_id)}'._"
         s = compute.benchmark_stats(benchmark_id, b)
         return table(
             ["Metric", "Method", "Verdict"],
@@ -76,3 +93,52 @@ def assay_macros(
     return {
         f.__name__: f for f in (assay_radar, assay_count, assay_due, assay_figure, assay_verdicts)
     }
+
+
+#: Macros whose output is a number, written inline; the others are blocks.
+_INLINE = {"assay_count", "assay_due"}
+
+
+def _arguments(text: str) -> tuple[list[Any], dict[str, Any]] | None:
+    """Literal positional and keyword arguments, or None when they are not all literals."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    assert isinstance(call, ast.Call)
+    try:
+        args = [ast.literal_eval(a) for a in call.args]
+        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in call.keywords if k.arg}
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return None
+    if len(kwargs) != len(call.keywords):
+        return None
+    return args, kwargs
+
+
+def expand_macros(
+    text: str, kb: KnowledgeBase, sink: ChartSink, page_src: str, directory_urls: bool
+) -> str:
+    """`text` (a maintainer page) with every call of an Assay macro replaced by its output."""
+    from .compile import insert_charts
+    from .render.html import markdown_to_html, passthrough
+
+    macros = assay_macros(kb, sink, page_src)
+
+    def repl(m: re.Match[str]) -> str:
+        fn = macros.get(m.group(1))
+        parsed = _arguments(m.group(2))
+        if fn is None or parsed is None:
+            why = "unknown Assay macro" if fn is None else "arguments must be literals"
+            return f"<code>{passthrough(html.escape(m.group(0)))}</code>: {why}"
+        try:
+            out = fn(*parsed[0], **parsed[1])
+        except TypeError as exc:
+            return f"<code>{m.group(1)}</code>: {passthrough(html.escape(str(exc)))}"
+        if m.group(1) in _INLINE:
+            return html.escape(out)
+        block = insert_charts(markdown_to_html(out, page_src, directory_urls), sink)
+        return f'\n\n<div class="assay-macro">{passthrough(block)}</div>\n\n'
+
+    parts = _RAW.split(text)
+    return "".join(p if i % 2 else _CALL.sub(repl, p) for i, p in enumerate(parts))

@@ -1,12 +1,14 @@
-"""The MkDocs adapter: a few short hooks that call the core (docs/design.md).
+"""MkDocs-family plugins (MkDocs 1.6, ProperDocs): thin adapters over the compile step.
 
-* on_config  — validate the knowledge base (fail the build, writing nothing, when it has
-               errors), render every generated page, set a navigation that lists sections
-               but never every record, and put mkdocs-macros in a sandbox;
-* on_files   — replace record sources with their rendered pages, add generated pages;
-* on_page_markdown — forbid macro rendering on every generated page (records are untrusted);
-* on_page_content  — sanitize generated pages' HTML; on_post_page inserts chart SVG;
-* on_post_build    — write records.json.
+* `assay-engine` — added by Assay's engine adapters to the configuration of a compiled
+  site source. It hands each page Assay generated to the theme as the HTML Assay wrote
+  (Python-Markdown never parses it: same output, less time), forbids macros on those
+  pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages. In `serve`'s
+  dirty mode it keeps the search index whole (generator/incremental.py).
+* `assay` — for those who run `mkdocs build` with `plugins: [assay]` in their mkdocs.yml:
+  on_config validates the knowledge base (fails the build, writing nothing, when it has
+  errors), compiles it into `.assay-cache/source/`, and points `docs_dir` there; MkDocs
+  then renders the compiled source like any engine, with the hooks above.
 """
 
 from __future__ import annotations
@@ -21,22 +23,87 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from .diagnostics import format_text
 from .model import KnowledgeBase
-from .schema import KINDS
 
 log = logging.getLogger("mkdocs.plugins.assay")
 
-#: Set by `assay build` after it validated, so the plugin does not load everything twice.
-PRELOADED: KnowledgeBase | None = None
-#: Charts rendered and served from cache by the last build (for benchmarks and tests).
-LAST_CHART_STATS: dict[str, int] = {}
+_PASSTHROUGH = "ASSAY-PASSTHROUGH-PAGE"
+_PAGE_START = '<div class="assay-page">'
 
 
-class AssayConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
+class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
+    pass
+
+
+class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
+    """Renders Assay's compiled pages as written; sandboxes mkdocs-macros."""
+
+    def __init__(self) -> None:
+        self.html: dict[str, str] = {}
+        self.dirty = False
+        self.rebuilt: set[str] = set()
+        self.files: Files | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dirty = dirty and command == "serve"
+
+    @event_priority(-100)  # after mkdocs-macros built its Jinja environment
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        _sandbox_macros(config)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self.files = files
+        return files
+
+    @event_priority(100)  # before mkdocs-macros looks at the page
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        from .compile import GENERATED_KEY
+
+        if not page.meta.get(GENERATED_KEY):
+            return markdown
+        # A generated page carries record text: never rendered as Jinja, whatever the
+        # macros configuration says (render_macros: false is final for mkdocs-macros).
+        page.meta["render_macros"] = False
+        body = markdown.strip()
+        if body.startswith(_PAGE_START) and "\n" not in body:
+            self.html[page.file.src_uri] = body
+            return _PASSTHROUGH
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.rebuilt.add(page.url)
+        stored = self.html.pop(page.file.src_uri, None)
+        return stored if stored is not None and _PASSTHROUGH in html else html
+
+    @event_priority(-100)  # after Material's search wrote its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.dirty:
+            self._merge_search_index(config)
+
+    def _merge_search_index(self, config: MkDocsConfig) -> None:
+        from .incremental import MERGERS, SearchIndexMerger
+
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        search = config.plugins.get("search") or config.plugins.get("material/search")
+        if not index.is_file() or search is None:
+            return
+        merger = MERGERS.setdefault(str(config.docs_dir), SearchIndexMerger())
+        live = {f.url for f in self.files.documentation_pages()} if self.files else set()
+        merger.merge(index, self.rebuilt, live)
+        # Material merges dirty rebuilds itself, correctly only for one page: we do it.
+        if hasattr(search, "search_index_prev"):
+            search.search_index_prev = None
+        self.rebuilt = set()
+
+
+class AssayConfig(Config):  # type: ignore[no-untyped-call]
     strict = c.Type(bool, default=False)
     as_of = c.Optional(c.Type(str))
     charts = c.Type(bool, default=True)
@@ -57,27 +124,20 @@ class AssayValidationError(PluginError):
 
 
 class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
-    """Publishes an Assay knowledge base: record pages, radar, predictions, review, tags."""
+    """`plugins: [assay]` for a plain `mkdocs build`: compile, then let MkDocs render the
+    compiled source (the content folder itself is never MkDocs' docs folder)."""
 
     def __init__(self) -> None:
-        self.kb: KnowledgeBase | None = None
-        self.pages: dict[str, str] = {}
-        self.generated: set[str] = set()
-        self.sink: Any = None
-        self.dirty = False  # `assay serve`: rebuild only what an edit changed
-        self.cache_root = Path(".assay-cache")
-        self.rebuilt: set[str] = set()
-        self.files: Files | None = None
+        self.engine = EnginePlugin()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.dirty = dirty and command == "serve"
+        self.engine.on_startup(command=command, dirty=dirty)
 
-    # -- configuration ------------------------------------------------------------------
-    @event_priority(-100)  # after mkdocs-macros built its Jinja environment
+    @event_priority(-100)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from .compile import CompileError, compile_site, site_config
         from .kb import load_knowledge_base
         from .render.charts import ChartSink
-        from .render.site import CSS_PATH, SECTION_PAGES, home_page, render_site
 
         root = (
             Path(self.config.root).resolve()
@@ -86,150 +146,67 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         )
         content = Path(config.docs_dir).resolve()
         as_of = date.fromisoformat(self.config.as_of) if self.config.as_of else None
-        kb = PRELOADED
-        if kb is None or kb.content_dir != content or (as_of and kb.as_of != as_of):
-            kb = load_knowledge_base(root, as_of, content=content)
+        kb = load_knowledge_base(root, as_of, content=content)
         strict = self.config.strict or bool(config.strict)
         if kb.blocking(strict):
             raise AssayValidationError(kb, strict)
-        self.kb = kb
-        self.cache_root = root / self.config.cache_dir  # an absolute cache_dir stays as it is
+        cache_root = root / self.config.cache_dir
         cache = None
         if self.config.charts:
             from .charts import ChartCache
 
-            cache = ChartCache(self.cache_root / "charts")
-        self.sink = ChartSink(cache)
-        self.pages = render_site(kb, self.sink)
-        if not (content / "index.md").is_file():
-            self.pages["index.md"] = home_page(kb)
-        self.generated = set(self.pages) | {CSS_PATH}
-        if CSS_PATH not in config.extra_css:
-            config.extra_css.append(CSS_PATH)
+            cache = ChartCache(cache_root / "charts")
+        user, user_file = site_config(root)
+        try:
+            result = compile_site(
+                kb,
+                cache_root / "source",
+                config=user,
+                config_file=user_file,
+                sink=ChartSink(cache),
+            )
+        except CompileError as exc:
+            raise PluginError(str(exc)) from exc
+        neutral = result.source.config
+        config.docs_dir = str(result.source.docs_dir)
         if not config.nav:
-            config.nav = _navigation(content, SECTION_PAGES)
-        _sandbox_macros(config, kb, self.sink)
-        return config
+            config.nav = neutral["nav"]
+        for css in neutral["extra_css"]:
+            if css not in config.extra_css:
+                config.extra_css.append(css)
+        return self.engine.on_config(config)
 
-    # -- files and pages ----------------------------------------------------------------
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        from .render.site import CSS_PATH, stylesheet
+        return self.engine.on_files(files, config=config)
 
-        self.files = files
-        folders = tuple(f"{folder}/" for folder, _ in KINDS.values())
-        for f in list(files):
-            if f.src_uri in self.generated or (
-                f.src_uri.startswith(folders) and f.src_uri.endswith(".md")
-            ):
-                files.remove(f)
-        for src, markdown in sorted(self.pages.items()):
-            if self.dirty:
-                from .incremental import write_if_changed
-
-                path = self.cache_root / "pages" / src
-                write_if_changed(path, markdown)
-                files.append(File.generated(config, src, abs_src_path=str(path)))
-            else:
-                files.append(File.generated(config, src, content=markdown))
-        files.append(File.generated(config, CSS_PATH, content=stylesheet()))
-        return files
-
-    @event_priority(100)  # before mkdocs-macros looks at the page
+    @event_priority(100)
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
-        if page.file.src_uri in self.generated:
-            # Generated pages carry record text: they are never rendered as Jinja, whatever
-            # the record or the macros configuration says (render_macros: false wins).
-            page.meta = {"render_macros": False}
-        return markdown
+        return self.engine.on_page_markdown(markdown, page=page, config=config, files=files)
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        from .sanitize import sanitize
+        return self.engine.on_page_content(html, page=page, config=config, files=files)
 
-        self.rebuilt.add(page.url)
-        if page.file.src_uri in self.generated:
-            html = sanitize(html)
-        # Charts go in after search has indexed the page (on_post_page): SVG text is noise
-        # in the index and made indexing several times slower.
-        return self.sink.defer(html) if self.sink else html
-
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        return self.sink.insert(output) if self.sink else output
-
-    @event_priority(-100)  # after Material's search wrote its index
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        from .render.site import records_json
-
-        if self.dirty:
-            self._merge_search_index(config)
-        if self.kb is not None:
-            out = Path(config.site_dir) / "records.json"
-            out.write_text(records_json(self.kb), encoding="utf-8")
-            if self.sink and self.sink.cache is not None:
-                LAST_CHART_STATS.clear()
-                LAST_CHART_STATS.update(
-                    rendered=self.sink.cache.rendered, hits=self.sink.cache.hits
-                )
-                log.info(
-                    "assay: %d charts rendered, %d from cache",
-                    self.sink.cache.rendered,
-                    self.sink.cache.hits,
-                )
-
-    def _merge_search_index(self, config: MkDocsConfig) -> None:
-        from .incremental import MERGERS, SearchIndexMerger
-
-        index = Path(config.site_dir) / "search" / "search_index.json"
-        search = config.plugins.get("search") or config.plugins.get("material/search")
-        if not index.is_file() or search is None:
-            return
-        merger = MERGERS.setdefault(str(config.docs_dir), SearchIndexMerger())
-        live = {f.url for f in self.files.documentation_pages()} if self.files else set()
-        merger.merge(index, self.rebuilt, live)
-        # Material merges dirty rebuilds itself, correctly only for one page: we do it.
-        if hasattr(search, "search_index_prev"):
-            search.search_index_prev = None
-        self.rebuilt = set()
+        self.engine.on_post_build(config=config)
 
 
-def _navigation(content: Path, sections: dict[str, str]) -> list[Any]:
-    """Home, the maintainer pages, then the generated sections — never every record."""
-    nav: list[Any] = [{"Home": "index.md"}]  # the user's, or a generated one
-    record_folders = {folder for folder, _ in KINDS.values()} | {
-        "radar",
-        "review",
-        "tags",
-        "assets",
-    }
-    for child in sorted(content.iterdir()):
-        if child.is_dir() and child.name not in record_folders and not child.name.startswith("."):
-            pages = sorted(p.relative_to(content).as_posix() for p in child.rglob("*.md"))
-            pages.sort(key=lambda p: (not p.endswith("/index.md"), p))
-            if pages:
-                nav.append({child.name.replace("-", " ").capitalize(): pages})
-        elif child.suffix == ".md" and child.name != "index.md":
-            nav.append(child.name)
-    nav += [{title: src} for src, title in sections.items()]
-    return nav
-
-
-def _sandbox_macros(config: MkDocsConfig, kb: KnowledgeBase, sink: Any) -> None:
-    """Swap mkdocs-macros' Jinja environment for a sandboxed copy and add Assay's macros.
+def _sandbox_macros(config: MkDocsConfig) -> None:
+    """Swap mkdocs-macros' Jinja environment for a sandboxed copy.
 
     mkdocs-macros renders with a plain jinja2.Environment, in which a page can reach
     Python internals ({{ cycler.__init__.__globals__.os … }}). Only maintainer pages are
-    ever rendered (generated pages set render_macros: false), and even they go through
-    a SandboxedEnvironment.
+    ever rendered (generated pages set render_macros: false and contain no braces), and
+    even they go through a SandboxedEnvironment.
     """
     from jinja2.sandbox import SandboxedEnvironment
-
-    from .macros import assay_macros
 
     for plugin in config.plugins.values():
         if type(plugin).__name__ != "MacrosPlugin" or getattr(plugin, "_env", None) is None:
             continue
-        old = plugin._env
+        old: Any = plugin._env
         env = SandboxedEnvironment(
             loader=old.loader,
             undefined=old.undefined,
@@ -242,12 +219,4 @@ def _sandbox_macros(config: MkDocsConfig, kb: KnowledgeBase, sink: Any) -> None:
         )
         env.globals.update(old.globals)
         env.filters.update(old.filters)
-
-        def page_src(plugin: Any = plugin) -> str:
-            page = getattr(plugin, "page", None)
-            return str(page.file.src_uri) if page is not None else ""
-
-        for name, fn in assay_macros(kb, sink, page_src).items():
-            env.globals[name] = fn
-            plugin.macros[name] = fn
         plugin._env = env

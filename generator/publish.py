@@ -1,119 +1,100 @@
-"""Running MkDocs for `assay build` and `assay serve` (I/O out).
+"""`assay build` and `assay serve`: load → validate → compile → engine → publish.
 
-`build` validates first and writes nothing when the knowledge base has errors. MkDocs
-writes into a fresh temporary folder beside the target, which replaces the old site only
-once the build succeeded: an interrupted or failed build never leaves a half-written site.
+`build` validates first and writes nothing when the knowledge base has errors. It then
+compiles a closed site source into a temporary folder (generator/compile.py) and has the
+chosen engine render it into the staging folder of `sitedir.publishing()`, which replaces
+the old site only once everything succeeded.
 """
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-from .load import locate, read_mkdocs_config
+from .compile import CompileError, CompileResult, assay_options, compile_site, site_config
+from .engines import DEFAULT_ENGINE, EngineError, get_engine
+from .load import read_mkdocs_config
 from .model import KnowledgeBase
+from .render.charts import ChartSink
 from .sitedir import SiteDirError, publishing
 
-#: The configuration of a knowledge base without mkdocs.yml (SPEC §1).
-DEFAULT_CONFIG: dict[str, object] = {
-    "site_name": "Research knowledge base",
-    "theme": {
-        "name": "material",
-        "font": False,  # no web fonts: the site works offline
-        "features": [
-            "navigation.sections",
-            "navigation.indexes",
-            "navigation.top",
-            "search.highlight",
-            "content.code.copy",
-        ],
-        "palette": {"primary": "indigo"},
-    },
-    "plugins": ["search", "assay", {"macros": {"render_by_default": False}}],
-    "markdown_extensions": [
-        "tables",
-        "admonition",
-        "def_list",
-        "footnotes",
-        {"toc": {"permalink": True}},
-    ],
-    "validation": {"nav": {"omitted_files": "ignore"}},
-}
+#: Charts rendered and served from cache by the last compile (benchmarks and tests read it).
+LAST_CHART_STATS: dict[str, int] = {}
 
 
 class BuildFailed(Exception):
-    """Raised by `build` when validation or MkDocs fails; `kb` holds diagnostics if any."""
+    """Raised by `build` / `serve` when validation, compiling or the engine fails; `kb`
+    holds the diagnostics if any."""
 
     def __init__(self, message: str, kb: KnowledgeBase | None = None) -> None:
         super().__init__(message)
         self.kb = kb
 
 
-def config_file(root: Path, workdir: Path) -> Path:
-    """The user's mkdocs.yml, or the built-in configuration written to `workdir`."""
-    for name in ("mkdocs.yml", "mkdocs.yaml"):
-        if (root / name).is_file():
-            plugins = read_mkdocs_config(root).get("plugins") or []
-            names = {p if isinstance(p, str) else next(iter(p), "") for p in plugins}
-            if "assay" not in names:
-                raise BuildFailed(
-                    f"{root / name} does not enable the Assay plugin: add '- assay' under 'plugins:'"
-                )
-            return root / name
-    config = dict(DEFAULT_CONFIG)
-    config["docs_dir"] = str(locate(root))
-    # The configuration lives in a temporary folder: anchor the chart cache at the root.
-    config["plugins"] = [
-        {"assay": {"cache_dir": str(root / ".assay-cache"), "root": str(root)}}
-        if p == "assay"
-        else p
-        for p in DEFAULT_CONFIG["plugins"]  # type: ignore[attr-defined]
-    ]
-    path = workdir / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+def chart_sink(root: Path, options: dict[str, Any]) -> ChartSink:
+    """Charts cached under the knowledge base (`cache_dir` option), or none (`charts: false`)."""
+    if options.get("charts") is False:
+        return ChartSink(None)
+    from .charts import ChartCache
+
+    cache_dir = root / str(options.get("cache_dir") or ".assay-cache")
+    return ChartSink(ChartCache(cache_dir / "charts"))
+
+
+def compile_into(kb: KnowledgeBase, source: Path, broken: Any = None) -> CompileResult:
+    """Compile `kb` into the site source folder `source` (CompileError → BuildFailed)."""
+    assert kb.root is not None
+    config, config_file = site_config(kb.root)
+    try:
+        result = compile_site(
+            kb,
+            source,
+            config=config,
+            config_file=config_file,
+            sink=chart_sink(kb.root, assay_options(config)),
+            broken=broken,
+        )
+    except CompileError as exc:
+        raise BuildFailed(str(exc)) from exc
+    LAST_CHART_STATS.clear()
+    LAST_CHART_STATS.update(result.charts)
+    return result
 
 
 def build(
-    root: Path, site_dir: Path | None, strict: bool, as_of: date | None
+    root: Path,
+    site_dir: Path | None,
+    strict: bool,
+    as_of: date | None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[Path, KnowledgeBase]:
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    from . import mkdocs_plugin
     from .kb import load_knowledge_base
 
     root = root.resolve()
+    try:
+        renderer = get_engine(engine)
+    except EngineError as exc:
+        raise BuildFailed(str(exc)) from exc
     kb = load_knowledge_base(root, as_of)
     if kb.blocking(strict):
         raise BuildFailed("the knowledge base has errors; nothing was built", kb)
-    _quiet_mkdocs()
-    with tempfile.TemporaryDirectory(prefix="assay-config-") as work:
-        cfg_path = config_file(root, Path(work))
-        target = site_dir or _configured_site_dir(root)
-        try:
-            with publishing(target, root=root, content=kb.content_dir.resolve()) as staging:
-                cfg = load_config(str(cfg_path), site_dir=str(staging), strict=strict)
-                if as_of is not None:
-                    for name, plugin in cfg.plugins.items():
-                        if name == "assay":
-                            plugin.config.as_of = as_of.isoformat()
-                mkdocs_plugin.PRELOADED = kb
-                try:
-                    mkdocs_build(cfg)
-                finally:
-                    mkdocs_plugin.PRELOADED = None
-        except SiteDirError as exc:
-            raise BuildFailed(str(exc)) from exc
-        except (MkDocsException, OSError) as exc:
-            raise BuildFailed(
-                f"the site could not be built: {exc}", getattr(exc, "kb", None)
-            ) from exc
+    assert kb.content_dir is not None
+    target = site_dir or _configured_site_dir(root)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="assay-source-") as work,
+            publishing(target, root=root, content=kb.content_dir.resolve()) as staging,
+        ):
+            result = compile_into(kb, Path(work))
+            renderer.build(result.source, staging)
+    except SiteDirError as exc:
+        raise BuildFailed(str(exc)) from exc
+    except EngineError as exc:
+        raise BuildFailed(f"the site could not be built: {exc}") from exc
+    except OSError as exc:
+        raise BuildFailed(f"the site could not be built: {exc}") from exc
     return target.resolve(), kb
 
 
@@ -122,43 +103,14 @@ def _configured_site_dir(root: Path) -> Path:
     return root / str(site)
 
 
-def _quiet_mkdocs() -> None:
-    logger = logging.getLogger("mkdocs")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
+def serve(
+    root: Path, dev_addr: str | None, open_browser: bool, engine: str = DEFAULT_ENGINE
+) -> None:
+    """Compile, start the engine's live-reloading server on the site source, and recompile
+    (writing only changed files) whenever the knowledge base changes."""
+    from .serve import serve_site
 
-
-def serve(root: Path, dev_addr: str | None, open_browser: bool) -> None:
-    """Run MkDocs' live-reloading server. Raises BuildFailed for a first build that fails,
-    an address in use or a bad address."""
-    import errno
-
-    from mkdocs.commands.serve import serve as mkdocs_serve
-    from mkdocs.exceptions import MkDocsException
-
-    logging.getLogger("mkdocs").setLevel(logging.INFO)
-    if not logging.getLogger("mkdocs").handlers:
-        logging.getLogger("mkdocs").addHandler(logging.StreamHandler())
-    with tempfile.TemporaryDirectory(prefix="assay-config-") as work:
-        cfg_path = config_file(root.resolve(), Path(work))
-        # Dirty mode: after the first build only what an edit changed is rebuilt
-        # (generator/incremental.py makes that correct for generated pages and search).
-        try:
-            mkdocs_serve(
-                str(cfg_path),
-                dev_addr=dev_addr,
-                open_in_browser=open_browser,
-                livereload=True,
-                build_type="dirty",
-            )
-        except MkDocsException as exc:
-            raise BuildFailed(str(exc), getattr(exc, "kb", None)) from exc
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise BuildFailed(
-                    f"{dev_addr or '127.0.0.1:8000'} is already in use: pick another with -a IP:PORT"
-                ) from exc
-            raise
+    try:
+        serve_site(root.resolve(), dev_addr or "127.0.0.1:8000", open_browser, engine)
+    except EngineError as exc:
+        raise BuildFailed(str(exc)) from exc

@@ -3,6 +3,7 @@ deterministic and atomic, an invalid knowledge base writes nothing."""
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import VALID_ROOT
 
-from generator import mkdocs_plugin
+from generator import mkdocs_plugin, publish
 from generator.cli import main
 
 AS_OF = "2026-11-25"
@@ -79,11 +80,15 @@ def test_hostile_record_cannot_run_code_or_inject_markup(
     page = (tmp_path / "site/papers/lora/index.html").read_text()
     article = page[page.index("<article") : page.index("</article>")]
     shutil.rmtree(MARKER, ignore_errors=True)
-    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "position:fixed"):
+    for bad in ("<script", "onerror=", "onclick=", '="javascript:', "<iframe", "position:fixed"):
         assert bad not in article.lower(), bad
-    # Shown literally (Markdown still reads __init__ as bold, as in any Markdown text).
-    assert "{{ cycler." in article and "os.makedirs(" in article
-    assert "{% for x in range(3) %}loop{% endfor %}" in article
+    assert "[md link](javascript:alert('md'))" in article  # shown, not a link
+    # Shown literally (Markdown still reads __init__ as bold, as in any Markdown text); the
+    # braces reach the engine as entities, which no macro layer reads.
+    assert "{" not in article.split('<div class="assay-page">')[1]
+    shown = html.unescape(article)
+    assert "{{ cycler." in shown and "os.makedirs(" in shown
+    assert "{% for x in range(3) %}loop{% endfor %}" in shown
     home = (tmp_path / "site/index.html").read_text()
     assert "Papers: 2." in home  # maintainer pages still get Assay's macros ...
     escape = (tmp_path / "site/guide/escape/index.html").read_text()
@@ -101,11 +106,8 @@ def test_record_cannot_switch_macros_on(kb: Path, tmp_path: Path) -> None:
 
 
 def test_generated_pages_never_go_to_jinja(kb: Path, tmp_path: Path) -> None:
-    """Even if validation were bypassed, the plugin forces render_macros off."""
-    _hostile(kb, True)
-    build(kb, tmp_path / "site")
-    plugin = mkdocs_plugin.AssayPlugin()
-    plugin.generated = {"papers/lora.md"}
+    """Whatever a generated page's front matter says, the engine plugin forces macros off."""
+    plugin = mkdocs_plugin.EnginePlugin()
 
     class FakeFile:
         src_uri = "papers/lora.md"
@@ -113,11 +115,11 @@ def test_generated_pages_never_go_to_jinja(kb: Path, tmp_path: Path) -> None:
     class FakePage:
         def __init__(self) -> None:
             self.file = FakeFile()
-            self.meta = {"render_macros": True}
+            self.meta = {"render_macros": True, "assay_generated": True}
 
     page = FakePage()
     plugin.on_page_markdown("x", page=page, config=None, files=None)  # type: ignore[arg-type]
-    assert page.meta == {"render_macros": False}
+    assert page.meta["render_macros"] is False
 
 
 def test_invalid_kb_writes_nothing_and_keeps_old_site(kb: Path, tmp_path: Path) -> None:
@@ -150,11 +152,11 @@ def test_same_content_builds_byte_identical_and_rebuild_renders_no_chart(
     kb: Path, tmp_path: Path
 ) -> None:
     assert build(kb, tmp_path / "one")[0] == 0
-    first_stats = dict(mkdocs_plugin.LAST_CHART_STATS)
+    first_stats = dict(publish.LAST_CHART_STATS)
     assert first_stats["rendered"] > 0
     assert build(kb, tmp_path / "two")[0] == 0
     charts = first_stats["rendered"] + first_stats["hits"]  # a local cache may pre-exist
-    assert {"rendered": 0, "hits": charts} == mkdocs_plugin.LAST_CHART_STATS
+    assert {"rendered": 0, "hits": charts} == publish.LAST_CHART_STATS
     files_one = sorted(
         p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file()
     )
@@ -207,10 +209,13 @@ def test_site_contents(kb: Path, tmp_path: Path) -> None:
         assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text, html_file
 
 
-def test_user_mkdocs_yml_without_plugin_is_refused(kb: Path, tmp_path: Path) -> None:
+def test_user_mkdocs_yml_without_the_plugin_builds_with_assay(kb: Path, tmp_path: Path) -> None:
+    """`assay build` compiles the records itself: a mkdocs.yml needs no `assay` plugin."""
     (kb / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content\nplugins: [search]\n")
     code, out = build(kb, tmp_path / "site")
-    assert code == 1 and "add '- assay'" in out
+    assert code == 0, out
+    assert (tmp_path / "site/papers/lora/index.html").is_file()
+    assert "<title>x</title>" in (tmp_path / "site/index.html").read_text()
 
 
 def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:

@@ -253,6 +253,8 @@ def _score_rows(groups: dict[str, PredictionStats]) -> list[list[str]]:
             num(s.log_score, 3),
             num(s.reliability, 3),
             num(s.resolution, 3),
+            num(s.within_bin_variance, 3),
+            num(s.within_bin_covariance, 3),
         ]
         for name, s in groups.items()
     ]
@@ -289,14 +291,17 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
             ],
         ),
     )
-    header = ["", "Scored / all", "Brier", "Skill", "Log", "Rel.", "Res."]
+    header = ["", "Scored / all", "Brier", "Skill", "Log", "Rel.", "Res.", "WBV", "WBC"]
     out += section(
         "Scores",
         "Brier score: 0 is perfect, 0.25 is what always saying 50 % earns. Skill "
         "compares with always forecasting the base rate (above 0 is better than that). Log: "
         "mean log score (closer to 0 is better). Rel. (reliability, lower is better) and Res. "
         "(resolution, higher is better) come from the Murphy decomposition, with uncertainty "
-        f"{num(overall.uncertainty, 3)}.\n\n" + table(header, _score_rows({"Everyone": overall})),
+        f"{num(overall.uncertainty, 3)}. WBV and WBC are the within-bin variance and covariance "
+        "of Stephenson et al. (2008): forecasts differ inside a bin, and with them the "
+        "decomposition closes exactly, Brier = Rel. − Res. + uncertainty + WBV − WBC.\n\n"
+        + table(header, _score_rows({"Everyone": overall})),
     )
     out += section("By owner", table(header, _score_rows(by_owner(preds))))
     out += section("By tag", table(header, _score_rows(by_tag(preds))))

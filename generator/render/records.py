@@ -9,7 +9,14 @@ from .. import compute
 from ..model import Entry, KnowledgeBase
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import Criterion
-from ..stats import format_effect
+from ..stats import (
+    ABLATION_MEANING,
+    VERDICT_MEANING,
+    VerdictInterval,
+    format_effect,
+    format_level,
+    unit_of_difference,
+)
 from .charts import ChartSink
 from .markdown import (
     badge,
@@ -307,19 +314,18 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     if r.protocol:
         out += section("Protocol", r.protocol)
     units = compute.units(r)
+    k = len([c.p for c in s.comparisons if c.p is not None]) + len(
+        [a.p for a in s.ablations if a.p is not None]
+    )
     verdict_rows, details = [], []
     for c in s.comparisons:
-        ci = (
-            f" ({pct(c.rel_diff_ci[0])} to {pct(c.rel_diff_ci[1])})"
-            if c.rel_diff_ci[0] is not None and c.rel_diff_ci[1] is not None
-            else ""
-        )
+        j = c.judgement
         verdict_rows.append(
             [
-                cell(c.metric),
-                cell(c.method),
+                text(c.metric) + (" (guardrail)" if j.guardrail else ""),
+                text(c.method),
                 badge(c.verdict, c.verdict),
-                pct(c.rel_diff) + ci,
+                _change_cell(c.rel_diff, c.diff, j.verdict_interval, units.get(c.metric)),
                 _p(c.p_holm),
                 f"{_EFFECT[c.effect_size_kind]} = {format_effect(c.effect_size)}"
                 if c.effect_size is not None
@@ -329,12 +335,27 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         )
         stat = f"{num(c.statistic, 3)}" if c.statistic is not None else "–"
         df = f", df = {num(c.df, 3)}" if c.df is not None else ""
+        extra = ""
+        if j.p_noninferiority is not None:
+            extra += f" Non-inferiority test {_p_is(j.p_noninferiority)}"
+            extra += f", inferiority test {_p_is(j.p_inferiority)}."
+        if j.p_equivalence is not None and c.verdict in {"equivalent", "inconclusive"}:
+            extra += f" Equivalence test (TOST) {_p_is(j.p_equivalence)}."
+        if c.verdict == "inconclusive":
+            extra += " " + _settle(
+                c.runs_needed, j.runs_needed_alpha, j.detectable_effect_rel, j.guardrail
+            )
+            if j.runs_needed_equivalence is not None:
+                extra += (
+                    f" About {j.runs_needed_equivalence} would show equivalence if nothing changes."
+                )
         details.append(
             f"**{one_line(c.method)} vs {one_line(c.baseline)}, {one_line(c.metric)}:** "
             f"{_TEST[c.test]} t = {stat}{df}, {_p_is(c.p)} (Holm {_p(c.p_holm)}); "
-            f"{_TEST[c.rank_test]} {_p_is(c.rank_p)}."
+            f"{_TEST[c.rank_test]} {_p_is(c.rank_p)}.{extra}"
             + "".join(f" {one_line(n)}." for n in c.notes)
         )
+    present = dict.fromkeys(c.verdict for c in s.comparisons)
     out += section(
         "Results against the baseline",
         table(
@@ -342,7 +363,7 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 "Metric",
                 "Method",
                 "Verdict",
-                "Change (95 % CI)",
+                "Change (interval beside the verdict)",
                 "p, Holm",
                 "Effect",
                 "Runs for 80 % power",
@@ -350,12 +371,21 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             verdict_rows,
         )
         + "\n"
+        + "".join(f"- **{v}**: {VERDICT_MEANING[v]}.\n" for v in present)
+        + "\n"
         + "\n".join(f"- {d}" for d in details)
         + "\n\n"
-        "Holm-adjusted p-values control the error rate over every comparison in this record; the rank "
-        "test is a robustness check that does not assume normal data. *Runs for 80 % power* is the "
-        "number of runs per method needed to detect the metric's minimum effect. Effect sizes are in "
-        "standard deviations: 0.2 is small, 0.8 large; benchmarks often show far larger ones.",
+        "The change is relative to the baseline mean, with Fieller's interval (it accounts for "
+        "the baseline's own noise). The interval beside each verdict is the one its test uses: "
+        "for better, worse and below-min-effect, at the level Holm's correction applies to that "
+        f"comparison ({k} test{'' if k == 1 else 's'} in this record), so it excludes 0 exactly "
+        "when the verdict is "
+        "significant; for equivalent and guardrail verdicts, the 1 − 2α interval whose ends are "
+        "the one-sided bounds. *Runs for 80 % power* is the number of runs per method needed to "
+        "detect the metric's minimum effect at Holm's first step (α/k), or, for a guardrail, to "
+        "show it holds when nothing changes. The rank test is a robustness check that does not "
+        "assume normal data. Effect sizes are in standard deviations: 0.2 is small, 0.8 large; "
+        "benchmarks often show far larger ones.",
     )
     rows = [
         [
@@ -366,12 +396,27 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             num(m.sd),
             num(m.median),
             f"{num(m.ci[0])} to {num(m.ci[1])}" if m.ci[0] is not None else "–",
+            f"{num(m.median_ci[0])} to {num(m.median_ci[1])}"
+            if m.median_ci[0] is not None
+            else "–",
         ]
         for m in s.summaries
     ]
+    header = ["Metric", "Method", "n", "Mean", "SD", "Median", "95 % CI of the mean"]
+    if any(m.median_ci_method for m in s.summaries):
+        header.append("95 % CI of the median (bootstrap)")
+    else:
+        rows = [row[:-1] for row in rows]
     out += section(
         "Per-method summary",
-        table(["Metric", "Method", "n", "Mean", "SD", "Median", "95 % CI of the mean"], rows),
+        table(header, rows)
+        + (
+            "\nFor quantile-type metrics (p50, p99, median, …) the median's interval is a "
+            "percentile bootstrap (9,999 resamples, fixed seed, so it never changes between "
+            "builds); with few runs it is coarse.\n"
+            if any(m.median_ci_method for m in s.summaries)
+            else ""
+        ),
     )
     figures = []
     for m in r.metrics:
@@ -387,11 +432,9 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 cell(a.variant),
                 cell(", ".join(a.removes)),
                 badge(a.verdict, a.verdict),
-                f"{num(a.contribution)} {cell(units.get(a.metric) or '')}".strip(),
+                f"{num(a.contribution)} {text(unit_of_difference(units.get(a.metric)))}".strip(),
                 pct(a.rel_contribution),
-                f"{num(a.contribution_ci[0])} to {num(a.contribution_ci[1])}"
-                if a.contribution_ci[0] is not None
-                else "–",
+                _interval_cell(a.judgement.verdict_interval, units.get(a.metric)),
                 _p(a.p_holm),
             ]
             for a in s.ablations
@@ -405,17 +448,70 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                     "Removes",
                     "Verdict",
                     "Contribution (full − variant)",
-                    "Relative",
-                    "95 % CI",
+                    "Relative (of the variant's mean)",
+                    "Interval beside the verdict",
                     "p (Holm)",
                 ],
                 rows,
+            )
+            + "\n"
+            + "".join(
+                f"- **{v}**: {ABLATION_MEANING.get(v, VERDICT_MEANING[v])}.\n"
+                for v in dict.fromkeys(a.verdict for a in s.ablations)
+            )
+            + "\nContributions are in the metric's unit (pp: percentage points, for metrics "
+            "in %); the relative column divides by the variant's mean.",
+        )
+    if s.diagnostics:
+        out += section(
+            "Run diagnostics",
+            "Worth a look before trusting the verdicts (each code is explained in the "
+            "guide's rules page).\n\n"
+            + table(
+                ["Code", "Runs", "What"],
+                [[d.code, text(d.field), cell(d.message)] for d in s.diagnostics],
             ),
         )
     notes = list(s.warnings)
     if notes:
         out += section("Notes", bullet(notes))
     return out
+
+
+def _interval_cell(vi: VerdictInterval, unit: str | None, relative: bool = False) -> str:
+    """'97.5 % CI −35.0 to −34.5 %' (relative) or in the metric's unit."""
+    ends = vi.rel if relative else vi.diff
+    if ends[0] is None or ends[1] is None:
+        return "–"
+    level = format_level(vi.level)
+    if relative:
+        return f"{level} % CI {pct(ends[0])} to {pct(ends[1])}"
+    u = text(unit_of_difference(unit))
+    return f"{level} % CI {num(ends[0])} to {num(ends[1])} {u}".rstrip()
+
+
+def _change_cell(
+    rel: float | None, diff: float | None, vi: VerdictInterval, unit: str | None
+) -> str:
+    if rel is not None:
+        return f"{pct(rel)} ({_interval_cell(vi, unit, relative=True)})"
+    if diff is None:
+        return "–"
+    u = text(unit_of_difference(unit))
+    return f"{num(diff)} {u} ({_interval_cell(vi, unit)})".replace("  ", " ")
+
+
+def _settle(runs: int | None, alpha: float | None, mde_rel: float | None, guardrail: bool) -> str:
+    """For an inconclusive verdict: how many runs would settle it."""
+    parts = []
+    if runs is not None and alpha is not None:
+        what = "show the guardrail holds" if guardrail else "detect the minimum effect"
+        parts.append(f"About {runs} runs per method would {what} (80 % power at α = {alpha:.3g}).")
+    if mde_rel is not None:
+        parts.append(
+            f"With the runs at hand only changes of {mde_rel * 100:.1f} % or more show reliably."
+        )
+    return " ".join(parts)
 
 
 _EFFECT = {"hedges_g": "g", "d_z": "d_z"}

@@ -103,4 +103,6 @@ def records_json(kb: KnowledgeBase) -> str:
         "records": items,
         "predictions": compute.prediction_stats(kb).to_json(),
     }
-    return json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=False)
+    # The same JSON, with no byte a browser or a careless consumer could read as markup.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"

@@ -32,6 +32,17 @@ def check(e: Entry, ctx: Context) -> list[Diagnostic]:
                     )
                 )
             seen.add(name)
+    for i, mt in enumerate(r.metrics):
+        if mt.guardrail and mt.min_effect is None:
+            out.append(
+                err(
+                    e,
+                    ("metrics", i, "guardrail"),
+                    "E-BENCHMARK-GUARDRAIL",
+                    f"guardrail metric '{mt.name}' needs a min_effect: the largest loss that "
+                    "is still acceptable, as a fraction of the baseline mean (0.01 = 1 %)",
+                )
+            )
     baselines = [i for i, m in enumerate(r.methods) if m.baseline]
     if len(baselines) != 1:
         where: Path_ = ("methods", baselines[1], "baseline") if len(baselines) > 1 else ("methods",)

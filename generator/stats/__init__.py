@@ -15,6 +15,7 @@ from .benchmark import (
     Comparison,
     MethodSummary,
     Verdict,
+    VerdictInterval,
     analyse_benchmark,
 )
 from .compare import SampleComparison, compare_samples
@@ -39,9 +40,22 @@ from .predictions import (
     by_tag,
     wilson_interval,
 )
-from .text import benchmark_text, format_effect, format_p, predictions_text
+from .rundiag import RunDiagnostic
+from .text import (
+    ABLATION_MEANING,
+    VERDICT_MEANING,
+    benchmark_text,
+    format_effect,
+    format_level,
+    format_p,
+    interval_phrase,
+    predictions_text,
+    unit_of_difference,
+)
 
 __all__ = [
+    "ABLATION_MEANING",
+    "VERDICT_MEANING",
     "AblationContribution",
     "AblationVariant",
     "Ablations",
@@ -57,8 +71,10 @@ __all__ = [
     "Metric",
     "Prediction",
     "PredictionStats",
+    "RunDiagnostic",
     "SampleComparison",
     "Verdict",
+    "VerdictInterval",
     "analyse_benchmark",
     "analyse_cost_benefit",
     "analyse_predictions",
@@ -68,10 +84,13 @@ __all__ = [
     "by_tag",
     "compare_samples",
     "format_effect",
+    "format_level",
     "format_p",
     "holm_adjust",
+    "interval_phrase",
     "predictions_text",
     "runs_needed",
     "t_test_power",
+    "unit_of_difference",
     "wilson_interval",
 ]

@@ -13,8 +13,11 @@ Design choices (documented for the report):
   Zero differences are dropped ("wilcox" zero method, as R does).
 * Effect size: Hedges' g (pooled sd, exact small-sample correction J = Γ(ν/2)/(√(ν/2)·Γ((ν−1)/2)),
   ν = n_a + n_b − 2) unpaired; d_z = mean difference / sd of differences paired.
-* Degenerate data: when there is no run-to-run variation at all (both samples constant, or
-  all paired differences equal) the t statistic is undefined. If the difference is non-zero it
+* Degenerate data: when there is no run-to-run variation (both samples constant, or all
+  paired differences equal) the t statistic is undefined. "Constant" uses R's tolerance in
+  `t.test`: the standard error below 10 machine epsilons times the largest |mean| involved,
+  so differences equal up to floating-point rounding count as equal (R stops with "data are
+  essentially constant"; we answer instead). If the difference is non-zero it
   is then exact — every run shows it — so p = 0.0 with statistic and df None; if it is zero,
   p = 1.0. Both cases are explained in `notes`. Rank tests with nothing to rank (all values
   equal, or all paired differences zero) get rank_p = 1.0 with a note.
@@ -57,6 +60,10 @@ class SampleComparison:
     noise_sd: float | None  # pooled sd (unpaired) or sd of differences (paired), for power
     paired: bool
     notes: tuple[str, ...]
+    var_a: float | None = None  # sample variances and (paired) covariance, for Fieller
+    var_b: float | None = None
+    cov_ab: float | None = None
+    exact: bool = False  # no run-to-run variation: the difference is known exactly
 
 
 def compare_samples(
@@ -76,10 +83,22 @@ def compare_samples(
         diff = None if ma is None or mb is None else finite(ma - mb)
         core = _Core(diff=diff)
     elif ma is None or mb is None or sd(a) is None or sd(b) is None:
-        notes.append("values too large for floating-point arithmetic: nothing computed")
-        core = _Core()
+        notes.append(
+            "values too large for floating-point arithmetic: no t-test, interval or effect "
+            "size; the rank test does not need that arithmetic and is reported"
+        )
+        if paired:
+            with quiet():
+                rank_p = _wilcoxon(a - b, notes) if np.all(np.isfinite(a - b)) else None
+        else:
+            rank_p = _mann_whitney(a, b, notes)
+        core = _Core(rank_p=rank_p)
     else:
         core = _paired(a, b, notes) if paired else _unpaired(a, b, notes)
+    with quiet():
+        var_a = finite(np.var(a, ddof=1)) if a.size > 1 else None
+        var_b = finite(np.var(b, ddof=1)) if b.size > 1 else None
+        cov = finite(np.cov(a, b)[0, 1]) if paired and a.size > 1 else None
     return SampleComparison(
         n_a=int(a.size),
         n_b=int(b.size),
@@ -98,6 +117,10 @@ def compare_samples(
         noise_sd=core.noise_sd,
         paired=paired,
         notes=tuple(notes),
+        var_a=var_a,
+        var_b=var_b,
+        cov_ab=cov,
+        exact=core.exact,
     )
 
 
@@ -116,6 +139,18 @@ class _Core:
     effect_size: float | None = None
     noise_sd: float | None = None
     rank_p: float | None = None
+    exact: bool = False
+
+
+_TOLERANCE = 10 * np.finfo(float).eps  # R's t.test: "data are essentially constant"
+
+
+def essentially_constant(se: float | None, *means: float | None) -> bool:
+    """R's test: the standard error is below 10 machine epsilons times the largest |mean|."""
+    if se is None:
+        return False
+    scale = max((abs(m) for m in means if m is not None), default=0.0)
+    return bool(se == 0.0 or se < _TOLERANCE * scale)
 
 
 def _exact_difference(diff: float | None, notes: list[str], what: str) -> _Test:
@@ -148,14 +183,23 @@ def _t_result(res: Any, notes: list[str]) -> _Test:
 
 
 def _unpaired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
-    if is_constant(a) and is_constant(b):
-        diff = finite(a[0] - b[0])
-        test = _exact_difference(diff, notes, "both samples are constant")
+    with quiet():
+        se = finite(math.sqrt(np.var(a, ddof=1) / a.size + np.var(b, ddof=1) / b.size))
+    exact = (is_constant(a) and is_constant(b)) or essentially_constant(
+        se, float(np.mean(a)), float(np.mean(b))
+    )
+    if exact:
+        with quiet():
+            diff = finite(np.mean(a) - np.mean(b))
+        what = "both samples are constant" + (
+            "" if is_constant(a) and is_constant(b) else " up to floating-point rounding"
+        )
+        test = _exact_difference(diff, notes, what)
     else:
         with quiet():
             diff = finite(np.mean(a) - np.mean(b))
             test = _t_result(stats.ttest_ind(a, b, equal_var=False), notes)
-    sa, sb = sd(a) or 0.0, sd(b) or 0.0
+    sa, sb = (0.0, 0.0) if exact else (sd(a) or 0.0, sd(b) or 0.0)
     nu = a.size + b.size - 2
     with quiet():
         pooled = finite(math.sqrt(((a.size - 1) * sa**2 + (b.size - 1) * sb**2) / nu))
@@ -166,26 +210,32 @@ def _unpaired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
         # exact Hedges correction, via log-gamma so it stays finite for large samples
         j = math.exp(special.gammaln(nu / 2) - special.gammaln((nu - 1) / 2)) / math.sqrt(nu / 2)
         effect = finite(j * diff / pooled)
-    return _Core(diff, test, effect, pooled, _mann_whitney(a, b, notes))
+    return _Core(diff, test, effect, pooled, _mann_whitney(a, b, notes), exact)
 
 
 def _paired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
     with quiet():
         d = a - b
-    if is_constant(d):
-        diff = finite(d[0])
-        test = _exact_difference(diff, notes, "all paired differences are equal")
+        se = finite(np.std(d, ddof=1) / math.sqrt(d.size))
+    exact = is_constant(d) or essentially_constant(se, float(np.mean(d)))
+    if exact:
+        with quiet():
+            diff = finite(np.mean(d))
+        what = "all paired differences are equal" + (
+            "" if is_constant(d) else " up to floating-point rounding"
+        )
+        test = _exact_difference(diff, notes, what)
     else:
         with quiet():
             diff = finite(np.mean(d))
             test = _t_result(stats.ttest_rel(a, b), notes)
-    sdd = sd(d)
+    sdd = 0.0 if exact else sd(d)
     effect = None
     if sdd is None or sdd == 0.0 or diff is None:
         notes.append("effect size undefined: the paired differences do not vary")
     else:
         effect = finite(diff / sdd)
-    return _Core(diff, test, effect, sdd, _wilcoxon(d, notes))
+    return _Core(diff, test, effect, sdd, _wilcoxon(d, notes), exact)
 
 
 def _mann_whitney(a: np.ndarray, b: np.ndarray, notes: list[str]) -> float | None:

@@ -19,12 +19,16 @@ Outcome = bool | Literal["ambiguous"] | None
 
 @dataclass(frozen=True)
 class Metric:
-    """A measured quantity; `min_effect` is a fraction of the baseline mean (0.05 = 5 %)."""
+    """A measured quantity; `min_effect` is a fraction of the baseline mean (0.05 = 5 %).
+
+    A `guardrail` metric must not get worse by `min_effect` or more: it is judged by a
+    non-inferiority test instead of a test of difference."""
 
     name: str
     better: Better
     unit: str | None = None
     min_effect: float | None = None
+    guardrail: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,14 @@ bin i holding i/10 ≤ p < (i+1)/10 with p = 1 in the last bin; `bin_index` roun
 decimals before flooring so that decimal edges such as 0.3 (0.3·10 = 3.0000000000000004 or
 2.9999999999999996 after arithmetic) land in the bin a person expects.
 
-The Murphy decomposition (reliability − resolution + uncertainty) is computed over those bins;
-it equals the Brier score exactly when forecasts are constant within each bin, and otherwise
-differs by the within-bin variance terms (a known property of binned decompositions).
+The Murphy decomposition (reliability − resolution + uncertainty) is computed over those bins,
+with the two within-bin terms of Stephenson, Coelho & Jolliffe (2008, *Weather and
+Forecasting* 23:752) that make it close when forecasts differ within a bin:
+
+    WBV = (1/N) Σ_k Σ_j (f_kj − f̄_k)²                 within-bin variance of the forecasts
+    WBC = (2/N) Σ_k Σ_j (f_kj − f̄_k)(o_kj − ō_k)      within-bin covariance (times 2)
+
+so that Brier = REL − RES + UNC + WBV − WBC holds exactly (up to float rounding).
 Observed frequencies get 95 % Wilson intervals (scipy's binomtest(...).proportion_ci).
 """
 
@@ -80,6 +85,8 @@ class PredictionStats:
     base_rate: float | None
     bins: tuple[CalibrationBin, ...]
     notes: tuple[str, ...]
+    within_bin_variance: float | None = None
+    within_bin_covariance: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +100,8 @@ class PredictionStats:
             "reliability": self.reliability,
             "resolution": self.resolution,
             "uncertainty": self.uncertainty,
+            "within_bin_variance": self.within_bin_variance,
+            "within_bin_covariance": self.within_bin_covariance,
             "base_rate": self.base_rate,
             "bins": [b.to_json() for b in self.bins],
             "notes": list(self.notes),
@@ -167,6 +176,14 @@ def analyse_predictions(preds: Sequence[Prediction]) -> PredictionStats:
     resolution = math.fsum(
         b.n / n_res * (b.observed - base) ** 2 for b in bins if b.observed is not None
     )
+    wbv_terms, wbc_terms = [], []
+    for p, o in scored:
+        b = bins[bin_index(p)]
+        assert b.mean_forecast is not None and b.observed is not None
+        wbv_terms.append((p - b.mean_forecast) ** 2)
+        wbc_terms.append((p - b.mean_forecast) * (float(o) - b.observed))
+    wbv = math.fsum(wbv_terms) / n_res
+    wbc = 2.0 * math.fsum(wbc_terms) / n_res
     return PredictionStats(
         n=len(preds),
         n_resolved=n_res,
@@ -181,6 +198,8 @@ def analyse_predictions(preds: Sequence[Prediction]) -> PredictionStats:
         base_rate=finite(base),
         bins=tuple(bins),
         notes=tuple(notes),
+        within_bin_variance=finite(wbv),
+        within_bin_covariance=finite(wbc),
     )
 
 

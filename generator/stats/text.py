@@ -1,7 +1,9 @@
 """Plain-text rendering of benchmark and prediction statistics for a terminal.
 
-Fixed-width tables followed by one sentence per comparison stating the verdict in words,
-then notes and warnings. Formatting only: every number comes from the stats objects.
+Fixed-width tables, then one paragraph per comparison that says in words what the verdict
+means, with the interval that goes with it (and its level), and for `inconclusive` how many
+runs would settle it; then notes, run diagnostics and warnings. Formatting only: every
+number comes from the stats objects. `VERDICT_MEANING` is shared with the site's pages.
 """
 
 from __future__ import annotations
@@ -9,15 +11,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._common import Interval
-from .benchmark import AblationContribution, BenchmarkStats, Comparison
+from .benchmark import AblationContribution, BenchmarkStats, Comparison, VerdictInterval
 from .predictions import PredictionStats
 
-_VERDICT_WORDS = {
-    "better": "better",
-    "worse": "worse",
-    "no-difference": "no detectable difference",
-    "below-min-effect": "significant but below the minimum effect of interest",
-    "too-few-runs": "too few runs to tell",
+#: What each verdict means, for someone who has never heard of TOST (SPEC §3.3).
+VERDICT_MEANING = {
+    "better": "a real improvement, at least as large as the smallest change that matters",
+    "worse": "a real deterioration, at least as large as the smallest change that matters",
+    "below-min-effect": "a real change, but smaller than the smallest change that matters",
+    "equivalent": "no change that matters: an equivalence test shows any change is smaller "
+    "than the minimum effect, in either direction",
+    "inconclusive": "the data cannot tell: neither a change that matters nor its absence is "
+    "shown; more runs would settle it",
+    "non-inferior": "the guardrail holds: the metric does not get worse by the margin or more",
+    "inferior": "the guardrail is broken: the metric gets worse by more than the margin",
+    "too-few-runs": "no verdict: fewer than 3 runs in a group",
+    "undetermined": "no verdict: no test can be computed for these values (see the notes)",
+}
+
+#: Ablations compare the full method with a variant that lacks a component.
+ABLATION_MEANING = {
+    "better": "the component helps, by at least the smallest change that matters",
+    "worse": "the component hurts, by at least the smallest change that matters",
+    "below-min-effect": "the component's contribution is real but smaller than the minimum effect",
+    "equivalent": "the component makes no difference that matters",
+    "non-inferior": "the component does not make the guardrail metric worse by the margin or more",
+    "inferior": "the component makes the guardrail metric worse by more than the margin",
 }
 
 
@@ -43,13 +62,25 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:+.1f} %"
 
 
-def _ci(ci: Interval, pct: bool = False) -> str:
+def format_level(level: float) -> str:
+    """A confidence level as a percentage: 0.95 → '95', 0.9875 → '98.75'."""
+    return f"{level * 100:.4g}"
+
+
+def unit_of_difference(unit: str | None) -> str:
+    """The unit of a difference: a difference of percentages is in percentage points."""
+    if unit is None:
+        return ""
+    return "pp" if unit.strip() == "%" else unit
+
+
+def _ci(ci: Interval, pct: bool = False, unit: str = "") -> str:
     lo, hi = ci
     if lo is None or hi is None:
         return "n/a"
     if pct:
         return f"{lo * 100:+.1f} to {hi * 100:+.1f} %"
-    return f"{lo:.4g} to {hi:.4g}"
+    return f"{lo:.4g} to {hi:.4g}{' ' + unit if unit else ''}"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -73,66 +104,114 @@ def _effect(kind: str, value: float | None) -> str:
     return f"{name} = {format_effect(value)}" if value is not None else f"{name} n/a"
 
 
-def _sentence(
-    subject: str, target: str, diff: float | None, rel: float | None, ci: Interval,
-    rel_ci: Interval, unit: str | None, tail: str,
-) -> str:  # fmt: skip
-    """'<subject> is 31.0 % lower <target> (95 % CI 27.2–34.8 %), <tail>'."""
+def interval_phrase(vi: VerdictInterval, k: int, alpha: float) -> str:
+    """Which interval is shown beside the verdict, and why at that level."""
+    level = format_level(vi.level)
+    if vi.basis == "tost":
+        return f"{level} % CI, the interval of the equivalence test at alpha = {alpha:g}"
+    if vi.basis == "non-inferiority":
+        return (
+            f"{level} % CI; its ends are the one-sided {format_level(1 - alpha)} % bounds "
+            "the guardrail test uses"
+        )
+    if vi.basis == "holm":
+        if k <= 1:
+            return f"{level} % CI"
+        return f"{level} % CI, the level Holm's correction for {k} tests applies here"
+    return f"{level} % CI, not adjusted"
+
+
+def _change(
+    diff: float | None, rel: float | None, vi: VerdictInterval, unit: str | None
+) -> tuple[str, str]:
+    """('31.0 % lower', '−34.2 to −27.9 %') or the absolute equivalents."""
     if diff is None:
-        return f"{subject} {target}: difference unknown, {tail}"
-    if rel is not None:
-        lo, hi = rel_ci
-        scale, suffix, fmt = 100.0, " %", ".1f"
-    else:  # no usable reference mean: say it in absolute units
-        lo, hi = ci
-        scale, suffix, fmt = 1.0, f" {unit}" if unit else "", ".4g"
-    size = f"{abs(diff if rel is None else rel) * scale:{fmt}}{suffix}"
-    if lo is None or hi is None:
-        ci_text = "95 % CI n/a"
-    elif (diff > 0 and lo >= 0) or (diff < 0 and hi <= 0):
-        a, b = sorted((abs(lo) * scale, abs(hi) * scale))
-        ci_text = f"95 % CI {a:{fmt}}–{b:{fmt}}{suffix}"
-    else:  # the interval straddles zero: keep the signs
-        ci_text = f"95 % CI {lo * scale:+{fmt}} to {hi * scale:+{fmt}}{suffix}"
+        return "unknown", "n/a"
     if diff == 0.0:
-        return f"{subject} is no different {target} ({ci_text}), {tail}"
-    direction = "higher" if diff > 0 else "lower"
-    return f"{subject} is {size} {direction} {target} ({ci_text}), {tail}"
+        size = "no different"
+    else:
+        direction = "higher" if diff > 0 else "lower"
+        if rel is not None:
+            size = f"{abs(rel) * 100:.1f} % {direction}"
+        else:
+            du = unit_of_difference(unit)
+            size = f"{abs(diff):.4g}{' ' + du if du else ''} {direction}"
+    if rel is not None and vi.rel[0] is not None:
+        return size, _ci(vi.rel, pct=True)
+    return size, _ci(vi.diff, unit=unit_of_difference(unit))
 
 
-def _comparison_sentence(c: Comparison, unit: str | None) -> str:
-    tail = (
-        f"{_p_phrase(c.p_holm)} after Holm, {_effect(c.effect_size_kind, c.effect_size)}: "
-        f"{_VERDICT_WORDS[c.verdict]}"
-    )
-    return _sentence(
-        c.method, f"on {c.metric} than {c.baseline}", c.diff, c.rel_diff, c.diff_ci,
-        c.rel_diff_ci, unit, tail,
-    )  # fmt: skip
+def _settle(c: Comparison | AblationContribution, n_here: int, alpha: float) -> str:
+    """For inconclusive verdicts: how many runs would settle it."""
+    j = c.judgement
+    parts = []
+    level = f"alpha = {j.runs_needed_alpha:.3g}" if j.runs_needed_alpha is not None else ""
+    if c.runs_needed is not None and j.min_effect is not None:
+        what = (
+            "show the guardrail holds if nothing changes"
+            if j.guardrail
+            else f"detect a change of {j.min_effect * 100:g} %"
+        )
+        parts.append(f"about {c.runs_needed} runs per method would {what} (80 % power at {level})")
+    elif j.min_effect is None:
+        parts.append("set min_effect to learn how many runs would settle it")
+    if j.runs_needed_equivalence is not None and j.min_effect is not None:
+        parts.append(
+            f"about {j.runs_needed_equivalence} would show equivalence within "
+            f"±{j.min_effect * 100:g} % if nothing changes (80 % power at alpha = {alpha:g})"
+        )
+    if j.detectable_effect_rel is not None:
+        parts.append(
+            f"with the {n_here} runs at hand only changes of "
+            f"{j.detectable_effect_rel * 100:.1f} % or more show reliably"
+        )
+    return "; ".join(parts)
 
 
-def _ablation_sentence(a: AblationContribution, unit: str | None) -> str:
-    words = {
-        "better": "the component helps",
-        "worse": "the component hurts",
-    }.get(a.verdict, _VERDICT_WORDS[a.verdict])
-    tail = (
-        f"{_p_phrase(a.p_holm)} after Holm, {_effect(a.effect_size_kind, a.effect_size)}: {words}"
-    )
-    removed = ", ".join(a.removes) or "nothing"
-    rel_ci: Interval = (None, None)
-    if a.rel_contribution is not None and a.mean_variant:
-        lo, hi = a.contribution_ci
-        if lo is not None and hi is not None:
-            rel_ci = (lo / abs(a.mean_variant), hi / abs(a.mean_variant))
-    return _sentence(
-        a.of, f"on {a.metric} than {a.variant} (without {removed})", a.contribution,
-        a.rel_contribution, a.contribution_ci, rel_ci, unit, tail,
-    )  # fmt: skip
+def _paragraph(
+    c: Comparison | AblationContribution, subject: str, unit: str | None, k: int, alpha: float,
+    meanings: dict[str, str],
+) -> list[str]:  # fmt: skip
+    j = c.judgement
+    if isinstance(c, Comparison):
+        diff, rel, n_here = c.diff, c.rel_diff, min(c.n_method, c.n_baseline)
+    else:
+        diff, rel, n_here = c.contribution, c.rel_contribution, min(c.n_full, c.n_variant)
+    margin = ""
+    if j.guardrail and j.min_effect is not None:
+        margin = f" (guardrail: must not get worse by {j.min_effect * 100:g} % or more)"
+    elif j.min_effect is not None:
+        margin = f" (smallest change that matters: {j.min_effect * 100:g} %)"
+    size, ci = _change(diff, rel, j.verdict_interval, unit)
+    head = f"{subject}{margin}: {c.verdict.upper()}"
+    body = f"It is {size} ({interval_phrase(j.verdict_interval, k, alpha)}: {ci})"
+    if c.verdict == "undetermined" or diff is None:
+        body = "No difference or interval could be computed"
+    tests = f"t-test {_p_phrase(c.p)}, {_p_phrase(c.p_holm)} after Holm"
+    if j.guardrail:
+        tests = (
+            f"test of 'worse by the margin or more' {_p_phrase(j.p_noninferiority)}, "
+            f"of 'worse by more than the margin' {_p_phrase(j.p_inferiority)}"
+        )
+    elif j.p_equivalence is not None and c.verdict in {"equivalent", "inconclusive"}:
+        tests += f", equivalence test {_p_phrase(j.p_equivalence)}"
+    tests += f"; rank test {_p_phrase(c.rank_p)}; {_effect(c.effect_size_kind, c.effect_size)}"
+    out = [
+        head,
+        f"  {body}; {tests}.",
+        f"  Meaning: {meanings.get(c.verdict, VERDICT_MEANING[c.verdict])}.",
+    ]
+    if c.verdict == "inconclusive" and (settle := _settle(c, n_here, alpha)):
+        out.append(f"  To settle it: {settle}.")
+    out += [f"  note: {n}" for n in c.notes]
+    return out
 
 
 def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
     """Readable report of one benchmark: summary table, comparisons, ablations, warnings."""
+    k = len([c.p for c in s.comparisons if c.p is not None]) + len(
+        [a.p for a in s.ablations if a.p is not None]
+    )
     out = [f"Benchmark {s.id} ({'paired' if s.paired else 'unpaired'}, alpha = {s.alpha:g})", ""]
     rows = [
         [m.metric, units.get(m.metric) or "", m.method, str(m.n), _num(m.mean), _num(m.sd),
@@ -140,29 +219,44 @@ def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
         for m in s.summaries
     ]  # fmt: skip
     out += _table(["metric", "unit", "method", "n", "mean", "sd", "median", "95 % CI"], rows)
+    medians = [m for m in s.summaries if m.median_ci_method]
+    if medians:
+        out += ["", "Medians of quantile-type metrics (95 % percentile-bootstrap interval, "
+                "fixed seed)"]  # fmt: skip
+        out += _table(
+            ["metric", "method", "median", "95 % CI"],
+            [[m.metric, m.method, _num(m.median), _ci(m.median_ci)] for m in medians],
+        )
     if s.comparisons:
-        out += ["", "Comparisons with the baseline"]
+        out += ["", "Comparisons with the baseline (change relative to the baseline mean)"]
         rows = [
-            [c.metric, c.method, _pct(c.rel_diff), _ci(c.rel_diff_ci, pct=True), c.test,
-             format_p(c.p), format_p(c.p_holm), format_p(c.rank_p), format_effect(c.effect_size),
-             c.verdict, "" if c.runs_needed is None else str(c.runs_needed)]
+            [c.metric, c.method, _pct(c.rel_diff), _ci(c.rel_diff_ci, pct=True), format_p(c.p),
+             format_p(c.p_holm), format_p(c.rank_p), format_effect(c.effect_size), c.verdict,
+             "" if c.runs_needed is None else str(c.runs_needed)]
             for c in s.comparisons
         ]  # fmt: skip
         out += _table(
-            ["metric", "method", "rel diff", "95 % CI", "test", "p", "p Holm", "rank p",
-             "effect", "verdict", "runs needed"],
+            ["metric", "method", "change", "95 % CI", "p", "p Holm", "rank p", "effect",
+             "verdict", "runs needed"],
             rows,
         )  # fmt: skip
         out.append("")
         for c in s.comparisons:
-            out.append(_comparison_sentence(c, units.get(c.metric)))
-            out += [f"  note: {n}" for n in c.notes]
+            subject = f"{c.method} vs {c.baseline} on {c.metric}"
+            out += _paragraph(c, subject, units.get(c.metric), k, s.alpha, VERDICT_MEANING)
     if s.ablations:
-        out += ["", "Ablations (contribution = full − variant)"]
+        out += [
+            "",
+            "Ablations (contribution = full − variant, in the metric's unit; pp = percentage "
+            "points; relative = share of the variant's mean)",
+        ]
         rows = [
-            [a.metric, a.variant, ", ".join(a.removes), _num(a.contribution),
-             _ci(a.contribution_ci), _pct(a.rel_contribution), format_p(a.p_holm),
-             format_effect(a.effect_size), a.verdict]
+            [a.metric, a.variant, ", ".join(a.removes),
+             f"{a.contribution:+.4g} {unit_of_difference(units.get(a.metric))}".strip()
+             if a.contribution is not None else "n/a",
+             _ci(a.contribution_ci, unit=unit_of_difference(units.get(a.metric))),
+             _pct(a.rel_contribution), format_p(a.p_holm), format_effect(a.effect_size),
+             a.verdict]
             for a in s.ablations
         ]  # fmt: skip
         out += _table(
@@ -172,8 +266,12 @@ def benchmark_text(s: BenchmarkStats, units: dict[str, str | None]) -> str:
         )  # fmt: skip
         out.append("")
         for a in s.ablations:
-            out.append(_ablation_sentence(a, units.get(a.metric)))
-            out += [f"  note: {n}" for n in a.notes]
+            removed = ", ".join(a.removes) or "nothing"
+            subject = f"{a.of} vs {a.variant} (without {removed}) on {a.metric}"
+            out += _paragraph(a, subject, units.get(a.metric), k, s.alpha, ABLATION_MEANING)
+    if s.diagnostics:
+        out += ["", "Run diagnostics (look before trusting the verdicts)"]
+        out += [f"- {d.code} {d.field}: {d.message}" for d in s.diagnostics]
     if s.warnings:
         out += ["", "Warnings"] + [f"- {w}" for w in s.warnings]
     return "\n".join(out) + "\n"
@@ -188,6 +286,9 @@ def predictions_text(p: PredictionStats) -> str:
         f"skill vs base rate {_num(p.brier_skill)}, mean log score {_num(p.log_score)}",
         f"Base rate {_num(p.base_rate)}; reliability {_num(p.reliability)} (lower is better), "
         f"resolution {_num(p.resolution)} (higher is better), uncertainty {_num(p.uncertainty)}",
+        f"Within-bin variance {_num(p.within_bin_variance)} and covariance "
+        f"{_num(p.within_bin_covariance)} (Stephenson et al. 2008): Brier = reliability − "
+        "resolution + uncertainty + variance − covariance",
         "",
     ]
     rows = [

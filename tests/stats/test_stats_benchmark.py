@@ -21,16 +21,22 @@ from generator.stats import (
     holm_adjust,
 )
 
+JUDGEMENT_KEYS = {
+    "guardrail", "min_effect", "p_equivalence", "p_noninferiority", "p_inferiority",
+    "verdict_interval", "runs_needed_alpha", "detectable_effect", "detectable_effect_rel",
+    "runs_needed_equivalence",
+}  # fmt: skip
 COMPARISON_KEYS = {
     "metric", "method", "baseline", "n_method", "n_baseline", "mean_method", "mean_baseline",
     "diff", "rel_diff", "diff_ci", "rel_diff_ci", "test", "statistic", "df", "p", "p_holm",
     "rank_test", "rank_p", "effect_size", "effect_size_kind", "verdict", "runs_needed", "notes",
+    *JUDGEMENT_KEYS,
 }  # fmt: skip
 ABLATION_KEYS = {
     "metric", "variant", "of", "removes", "n_full", "n_variant", "mean_full", "mean_variant",
     "contribution", "rel_contribution", "contribution_ci", "test", "statistic", "df", "p",
     "p_holm", "rank_test", "rank_p", "effect_size", "effect_size_kind", "verdict",
-    "runs_needed", "notes",
+    "runs_needed", "notes", "rel_contribution_ci", *JUDGEMENT_KEYS,
 }  # fmt: skip
 
 
@@ -87,8 +93,12 @@ def test_json_shape_and_holm_family() -> None:
     j = s.to_json()
     assert_clean(j)
     json.dumps(j, allow_nan=False)
-    assert set(j) == {"id", "paired", "alpha", "summaries", "comparisons", "ablations", "warnings"}
-    assert set(j["summaries"][0]) == {"metric", "method", "n", "mean", "sd", "median", "ci"}
+    assert set(j) == {
+        "id", "paired", "alpha", "summaries", "comparisons", "ablations", "warnings", "diagnostics",
+    }  # fmt: skip
+    assert set(j["summaries"][0]) == {
+        "metric", "method", "n", "mean", "sd", "median", "ci", "median_ci", "median_ci_method",
+    }  # fmt: skip
     assert all(set(c) == COMPARISON_KEYS for c in j["comparisons"])
     assert all(set(a) == ABLATION_KEYS for a in j["ablations"])
     # one family: 2 comparisons + 1 testable ablation (acc has a single variant run)
@@ -99,7 +109,8 @@ def test_json_shape_and_holm_family() -> None:
     lat = s.comparisons[0]
     assert lat.verdict == "better"  # lower latency is better
     assert lat.rel_diff == pytest.approx(-30 / 100.125)
-    assert lat.rel_diff_ci[0] == pytest.approx(lat.diff_ci[0] / 100.125)  # type: ignore[operator]
+    lo, hi = lat.rel_diff_ci  # Fieller's interval (tests/stats/test_stats_reference.py)
+    assert lo is not None and hi is not None and lo < lat.rel_diff < hi
     abl = {(a.metric, a.variant): a for a in s.ablations}
     assert abl["latency_ms", "no-tiling"].verdict == "better"  # removing tiling hurts
     assert abl["latency_ms", "no-tiling"].contribution == pytest.approx(70.125 - 90.0)
@@ -134,10 +145,12 @@ def test_zero_variance_means_differ() -> None:
 
 
 def test_zero_variance_means_equal() -> None:
-    c = bench([5.0, 5.0], [5.0, 5.0]).comparisons[0]
+    c = bench([5.0, 5.0, 5.0], [5.0, 5.0, 5.0]).comparisons[0]
     assert c.p == 1.0 and c.rank_p == 1.0
-    assert c.verdict == "no-difference"
+    assert c.verdict == "inconclusive"  # no min_effect: no equivalence margin to test against
     assert c.diff == 0.0
+    e = bench([5.0, 5.0, 5.0], [5.0, 5.0, 5.0], min_effect=0.01).comparisons[0]
+    assert e.verdict == "equivalent" and e.judgement.p_equivalence == 0.0
 
 
 def test_identical_paired_samples() -> None:
@@ -145,7 +158,7 @@ def test_identical_paired_samples() -> None:
     c = bench([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], paired=True).comparisons[0]
     assert c.test == "paired-t" and c.rank_test == "wilcoxon-signed-rank"
     assert c.p == 1.0 and c.rank_p == 1.0
-    assert c.verdict == "no-difference"
+    assert c.verdict == "inconclusive"
     assert c.effect_size is None
     assert any("all paired differences are zero" in n for n in c.notes)
 
@@ -160,6 +173,7 @@ def test_n_equals_two() -> None:
     s = bench([1.0, 2.0], [3.0, 4.5])
     c = s.comparisons[0]
     assert c.df is not None and c.p is not None and c.effect_size is not None
+    assert c.verdict == "too-few-runs"  # tests are reported, but 2 runs settle nothing
     assert sum("few runs" in w for w in s.warnings) == 2
     assert any("new" in w and "m" in w and "5–10" in w for w in s.warnings)
 
@@ -173,8 +187,11 @@ def test_one_run_is_too_few() -> None:
 def test_baseline_mean_zero() -> None:
     c = bench([-1.0, 1.0, 0.0], [5.0, 6.0, 7.0], min_effect=0.05).comparisons[0]
     assert c.rel_diff is None and c.rel_diff_ci == (None, None)
-    assert "baseline mean is 0: relative difference undefined" in c.notes
+    assert any("baseline mean (0) is negligible" in n for n in c.notes)
     assert c.runs_needed is None
+    c = bench([-1.0, 1.2, 0.1], [5.0, 6.0, 7.0], min_effect=0.05).comparisons[0]
+    assert c.rel_diff is None and c.rel_diff_ci == (None, None)
+    assert any("baseline mean's 95 % interval includes 0" in n for n in c.notes)
     assert c.verdict == "better"  # significance alone decides
 
 
@@ -240,4 +257,10 @@ def test_never_raises_never_nan(
     assert_clean(j)
     json.dumps(j, allow_nan=False)
     (c,) = s.comparisons
-    assert c.verdict in {"better", "worse", "no-difference", "below-min-effect"}
+    assert c.verdict in {
+        "better", "worse", "below-min-effect", "equivalent", "inconclusive", "too-few-runs",
+        "undetermined",
+    }  # fmt: skip
+    lo, hi = c.judgement.verdict_interval.diff
+    if c.verdict in {"better", "worse", "below-min-effect"} and lo is not None and hi is not None:
+        assert lo > 0 or hi < 0  # the interval beside a significant verdict excludes 0

@@ -104,6 +104,7 @@ def test_json_keys() -> None:
     assert set(j) == {
         "n", "n_resolved", "n_ambiguous", "n_open", "brier", "brier_skill", "log_score",
         "reliability", "resolution", "uncertainty", "base_rate", "bins", "notes",
+        "within_bin_variance", "within_bin_covariance",
     }  # fmt: skip
     assert set(j["bins"][0]) == {"lo", "hi", "n", "k", "mean_forecast", "observed", "ci"}
 
@@ -141,6 +142,25 @@ def test_murphy_identity_general(items: list[tuple[float, bool]]) -> None:
     assert s.resolution is not None and s.uncertainty is not None
     assert s.brier == pytest.approx(s.reliability - s.resolution + s.uncertainty + within, abs=1e-9)
     assert 0.0 <= s.brier <= 1.0
+    # ... and the engine reports those two terms, closing the identity itself
+    wbv, wbc = s.within_bin_variance, s.within_bin_covariance
+    assert wbv is not None and wbc is not None and wbv >= 0.0
+    assert s.brier == pytest.approx(
+        s.reliability - s.resolution + s.uncertainty + wbv - wbc, abs=1e-12
+    )
+
+
+def test_within_bin_terms_by_hand() -> None:
+    # Two forecasts in bin 0.6–0.7: 0.6 (came true) and 0.68 (did not). Mean forecast 0.64,
+    # observed 0.5. WBV = ((−0.04)² + 0.04²) / 2 = 0.0016;
+    # WBC = 2 · ((−0.04)(0.5) + (0.04)(−0.5)) / 2 = −0.04.
+    # Brier = (0.16 + 0.4624) / 2 = 0.3112; REL = 0.14² = 0.0196, RES = 0, UNC = 0.25:
+    # 0.0196 − 0 + 0.25 + 0.0016 + 0.04 = 0.3112.
+    s = analyse_predictions([pred(0.6, True), pred(0.68, False)])
+    assert s.within_bin_variance == pytest.approx(0.0016)
+    assert s.within_bin_covariance == pytest.approx(-0.04)
+    assert s.brier == pytest.approx(0.3112)
+    assert s.reliability == pytest.approx(0.0196)
 
 
 def test_grouping() -> None:

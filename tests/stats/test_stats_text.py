@@ -42,9 +42,13 @@ def test_benchmark_text() -> None:
         ),
     )
     text = benchmark_text(analyse_benchmark(b), {"latency_ms": "ms"})
-    assert "flash-attn-2 is 31.0 % lower on latency_ms than baseline (95 % CI" in text
-    assert "after Holm, g = " in text and ": better" in text
+    assert (
+        "flash-attn-2 vs baseline on latency_ms (smallest change that matters: 5 %): BETTER" in text
+    )
+    assert "It is 31.0 % lower (" in text and "after Holm" in text and "g = " in text
+    assert "Meaning: a real improvement, at least as large as the smallest change" in text
     assert "the component helps" in text
+    assert "tiny vs baseline on latency_ms" in text and "TOO-FEW-RUNS" in text
     assert "few runs: tiny has 2 run(s) on latency_ms" in text
     assert "nan" not in text.lower()
     header = next(line for line in text.splitlines() if line.startswith("metric"))
@@ -63,8 +67,8 @@ def test_benchmark_text_zero_baseline_uses_units() -> None:
         ],
     )
     text = benchmark_text(analyse_benchmark(b), {"delta": "pt"})
-    assert "new is 6 pt higher on delta than base" in text
-    assert "baseline mean is 0: relative difference undefined" in text
+    assert "It is 6 pt higher (" in text  # absolute, in the metric's unit
+    assert "baseline mean (0) is negligible" in text
 
 
 def test_predictions_text() -> None:
@@ -75,3 +79,47 @@ def test_predictions_text() -> None:
     assert "2 total, 1 scored, 1 ambiguous, 0 open" in text
     assert "0.3–0.4" in text
     assert "Brier skill" in text  # the note about the undefined skill score
+
+
+def _one(base: list[float], new: list[float], **metric: object) -> str:
+    b = Benchmark(
+        "t", paired=True, alpha=0.05,
+        metrics=[Metric("accuracy", "higher", "%", **metric)],  # type: ignore[arg-type]
+        methods=[Method("int8", {"accuracy": base}, True), Method("int4", {"accuracy": new})],
+    )  # fmt: skip
+    return benchmark_text(analyse_benchmark(b), {"accuracy": "%"})
+
+
+def test_inconclusive_says_how_many_runs_would_settle_it() -> None:
+    text = _one([85.9, 84.1, 85.6, 84.7, 85.7], [85.4, 85.0, 87.3, 85.2, 86.1], min_effect=0.01)
+    assert "INCONCLUSIVE" in text and "Meaning: the data cannot tell" in text
+    assert "To settle it: about 10 runs per method would detect a change of 1 %" in text
+    assert "about 10 would show equivalence within ±1 % if nothing changes" in text
+    assert "with the 5 runs at hand only changes of 1.6 % or more show reliably" in text
+    assert "It is 0.7 % higher (95 % CI: -0.5 to +1.9 %)" in text
+
+
+def test_guardrail_and_equivalence_are_explained() -> None:
+    base, new = [85.9, 84.1, 85.6, 84.7, 85.7], [85.4, 85.0, 87.3, 85.2, 86.1]
+    text = _one(base, new, min_effect=0.01, guardrail=True)
+    assert "(guardrail: must not get worse by 1 % or more): NON-INFERIOR" in text
+    assert "90 % CI; its ends are the one-sided 95 % bounds" in text
+    assert "Meaning: the guardrail holds" in text
+    eq = _one(base, new, min_effect=0.05)
+    assert "EQUIVALENT" in eq and "Meaning: no change that matters" in eq
+    assert "90 % CI, the interval of the equivalence test" in eq
+
+
+def test_ablation_contribution_in_percentage_points() -> None:
+    b = Benchmark(
+        "a", paired=False, alpha=0.05,
+        metrics=[Metric("recall", "higher", "%", 0.03)],
+        methods=[
+            Method("base", {"recall": [70.0, 71.0, 70.5]}, True),
+            Method("full", {"recall": [85.0, 85.5, 84.5]}),
+        ],
+        ablations=Ablations("full", [AblationVariant("no-x", ["x"], {"recall": [80.0, 80.5, 79.5]})]),
+    )  # fmt: skip
+    text = benchmark_text(analyse_benchmark(b), {"recall": "%"})
+    row = next(line for line in text.splitlines() if line.startswith("recall") and "no-x" in line)
+    assert "+5 pp" in row and "+6.2 %" in row  # 5 points of recall = 6.25 % of the variant

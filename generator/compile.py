@@ -1,0 +1,303 @@
+"""Compile a validated knowledge base into a closed site source (emit stage, I/O out).
+
+The site source (see `generator/engines/base.py`) holds only what Assay wrote:
+
+* every generated page — records, kind indexes, radar, predictions, review, tags, and a
+  home page when the knowledge base has none — as a Markdown file whose front matter Assay
+  writes and whose body is one line of sanitized, passthrough-encoded HTML
+  (`render/html.py`), chart SVG inlined;
+* the maintainer pages and assets (checked, copied), with Assay's macros expanded;
+* `assets/assay.css` and `records.json`;
+* the engine-neutral configuration, derived from the user's `mkdocs.yml` (or Assay's
+  defaults) minus the `assay` plugin.
+
+An engine renders that folder and nothing else: it never sees `content/`. Files are
+written only when their bytes change and files no longer produced are removed, so a
+server watching the folder (`assay serve`) rebuilds only what an edit affected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic
+from .engines.base import SiteSource
+from .incremental import write_if_changed
+from .load import read_mkdocs_config
+from .model import KnowledgeBase
+from .render.charts import PLACEHOLDER, ChartSink
+from .render.html import is_heavy, markdown_to_html, passthrough, plain_text_block, safe_title
+from .schema import KINDS
+
+#: Front matter key that marks a page Assay generated (engine plugins read it).
+GENERATED_KEY = "assay_generated"
+#: The configuration of a knowledge base without mkdocs.yml (SPEC §1), engine-neutral.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "site_name": "Research knowledge base",
+    "theme": {
+        "name": "material",
+        "font": False,  # no web fonts: the site works offline
+        "features": [
+            "navigation.sections",
+            "navigation.indexes",
+            "navigation.top",
+            "search.highlight",
+            "content.code.copy",
+        ],
+        "palette": {"primary": "indigo"},
+    },
+    "plugins": ["search"],
+    "markdown_extensions": [
+        "tables",
+        "admonition",
+        "def_list",
+        "footnotes",
+        {"toc": {"permalink": True}},
+    ],
+}
+_RESERVED_FILES = {"records.json", "assets/assay.css"}
+
+
+class CompileError(Exception):
+    """Raised by `compile_site` when the configuration or a maintainer file cannot be used;
+    the message names the file and the fix."""
+
+
+@dataclass
+class CompileResult:
+    source: SiteSource
+    written: list[str] = field(default_factory=list)  # docs-relative paths rewritten
+    removed: list[str] = field(default_factory=list)
+    charts: dict[str, int] = field(default_factory=dict)  # rendered / hits
+
+
+# -- configuration ------------------------------------------------------------------------
+def _plugin_name(p: Any) -> str:
+    return p if isinstance(p, str) else str(next(iter(p), "")) if isinstance(p, dict) else ""
+
+
+def site_config(root: Path) -> tuple[dict[str, Any], Path | None]:
+    """The user's mkdocs.yml as plain data, or Assay's defaults; and the file it came from."""
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        if (root / name).is_file():
+            try:
+                data = read_mkdocs_config(root)
+            except (OSError, yaml.YAMLError) as exc:
+                raise CompileError(f"cannot read {root / name}: {exc}") from exc
+            return data, root / name
+    return json.loads(json.dumps(DEFAULT_CONFIG)), None
+
+
+def assay_options(config: dict[str, Any]) -> dict[str, Any]:
+    """The options the user gave the `assay` plugin in mkdocs.yml (charts, cache_dir, …)."""
+    for p in config.get("plugins") or []:
+        if isinstance(p, dict) and _plugin_name(p) == "assay":
+            opts = next(iter(p.values()))
+            return dict(opts) if isinstance(opts, dict) else {}
+    return {}
+
+
+def macros_by_default(config: dict[str, Any]) -> bool:
+    """Whether mkdocs-macros (as configured) renders pages that do not ask for it."""
+    for p in config.get("plugins") or []:
+        if _plugin_name(p) == "macros":
+            opts = next(iter(p.values())) if isinstance(p, dict) else None
+            return not isinstance(opts, dict) or opts.get("render_by_default", True) is not False
+    return False
+
+
+def engine_config(
+    config: dict[str, Any], config_file: Path | None, nav: list[Any]
+) -> dict[str, Any]:
+    """The engine-neutral configuration of the site source: the user's settings, with the
+    docs folder pointing at the compiled pages and without the `assay` plugin."""
+    out = {k: v for k, v in config.items() if k not in ("docs_dir", "site_dir", "INHERIT")}
+    out["docs_dir"] = "docs"
+    out["plugins"] = [p for p in config.get("plugins") or [] if _plugin_name(p) != "assay"]
+    if not out.get("nav"):
+        out["nav"] = nav
+    css = [str(c) for c in out.get("extra_css") or []]
+    if "assets/assay.css" not in css:
+        css.append("assets/assay.css")
+    out["extra_css"] = css
+    validation = dict(out.get("validation") or {})
+    validation.setdefault("nav", {"omitted_files": "ignore"})
+    out["validation"] = validation
+    if config_file is not None:
+        out["config_file"] = str(config_file)  # engines that read mkdocs.yml may INHERIT it
+    return out
+
+
+def navigation(maintainer: list[str], sections: dict[str, str]) -> list[Any]:
+    """Home, the maintainer pages, then the generated sections — never every record."""
+    nav: list[Any] = [{"Home": "index.md"}]
+    folders: dict[str, list[str]] = {}
+    for rel in maintainer:
+        if not rel.endswith(".md") or rel == "index.md":
+            continue
+        top, sep, _ = rel.partition("/")
+        if sep:
+            folders.setdefault(top, []).append(rel)
+        else:
+            nav.append(rel)
+    for top, pages in sorted(folders.items()):
+        pages.sort(key=lambda p: (not p.endswith("/index.md"), p))
+        nav.append({top.replace("-", " ").capitalize(): pages})
+    nav += [{title: src} for src, title in sections.items()]
+    return nav
+
+
+# -- maintainer pages ---------------------------------------------------------------------
+_MACRO_META = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    m = _MACRO_META.match(text)
+    if not m:
+        return {}
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# -- the compile step ---------------------------------------------------------------------
+def _page_file(title: str, html: str) -> str:
+    meta = {"title": safe_title(title), "render_macros": False, GENERATED_KEY: True}
+    front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items())
+    return f'---\n{front}\n---\n\n<div class="assay-page">{passthrough(html)}</div>\n'
+
+
+_H1 = re.compile(r"\A# (.*)$", re.M)
+
+
+def render_page(
+    src: str, markdown: str, sink: ChartSink, directory_urls: bool, title: str | None = None
+) -> str:
+    """One generated page, from Assay's Markdown to the file an engine passes through."""
+    html = markdown_to_html(markdown, src, directory_urls)
+    html = insert_charts(html, sink)
+    if title is None:
+        m = _H1.match(markdown)
+        title = m.group(1) if m else src
+    return _page_file(title, html)
+
+
+def insert_charts(html: str, sink: ChartSink) -> str:
+    """Chart placeholders → inline SVG rendered by Assay (never record markup)."""
+
+    def repl(m: re.Match[str]) -> str:
+        svg = sink.svgs.get(m.group(1))
+        return f'<figure class="assay-chart">{svg}</figure>' if svg else ""
+
+    return PLACEHOLDER.sub(repl, html)
+
+
+def diagnostics_page(diags: list[Diagnostic], n_records: int) -> str:
+    """The page `assay serve` shows while the knowledge base has errors."""
+    from .diagnostics import format_text
+
+    return (
+        "# The knowledge base has errors\n\n"
+        "Fix these and save: the site reloads by itself.\n\n"
+        "```text\n" + format_text(diags, n_records).replace("```", "'''") + "```\n"
+    )
+
+
+def compile_site(
+    kb: KnowledgeBase,
+    source_root: Path,
+    *,
+    config: dict[str, Any],
+    config_file: Path | None,
+    sink: ChartSink,
+    broken: list[Diagnostic] | None = None,
+) -> CompileResult:
+    """Write the site source for `kb` into `source_root` (created or updated in place).
+
+    `broken`, used by `assay serve`, lists diagnostics of an edit that made the knowledge
+    base invalid: the pages of the records at fault then show them instead."""
+    from .macros import expand_macros
+    from .render.site import CSS_PATH, SECTION_PAGES, home_page, records_json, stylesheet
+    from .render.site import render_site as render_markdown
+
+    assert kb.root is not None and kb.content_dir is not None
+    content = kb.content_dir
+    directory_urls = config.get("use_directory_urls", True) is not False
+    docs = source_root / "docs"
+    files: dict[str, bytes] = {}
+
+    titles = {f"{KINDS[e.kind][0]}/{e.id}.md": e.record.title for e in kb.entries if e.record}
+    heavy = {
+        f"{KINDS[e.kind][0]}/{e.id}.md": e.parsed.body.strip()
+        for e in kb.entries
+        if e.record and is_heavy(e.parsed.body)
+    }
+    for src, markdown in render_markdown(kb, sink).items():
+        if src in heavy:  # shown as plain text: bounded time whatever the body holds
+            markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
+        page = render_page(src, markdown, sink, directory_urls, titles.get(src))
+        files[src] = page.encode()
+    maintainer = kb.maintainer_files  # checked and read by load.maintainer_files()
+    render_all = macros_by_default(config)
+    for f in maintainer:
+        rel, data = f.rel_path, f.data
+        if rel in files or rel in _RESERVED_FILES:
+            raise CompileError(
+                f"{content.name}/{rel} has the path of a page Assay generates: rename or move it"
+            )
+        if f.is_page:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise CompileError(
+                    f"{content.name}/{rel}: not UTF-8 ({exc.reason} at byte {exc.start}): "
+                    "save it as UTF-8"
+                ) from exc
+            wants = _front_matter(text).get("render_macros")
+            if wants is True or (render_all and wants is not False):
+                text = expand_macros(text, kb, sink, rel, directory_urls)
+            data = text.encode()
+        files[rel] = data
+    if "index.md" not in files:
+        files["index.md"] = render_page("index.md", home_page(kb), sink, directory_urls).encode()
+    if broken:
+        page = diagnostics_page(broken, len(kb.entries))
+        for d in broken:
+            stem = d.path.rsplit("/", 1)[-1].removesuffix(".md")
+            kind = next((k for k, (f, _) in KINDS.items() if f"/{f}/" in f"/{d.path}"), None)
+            if kind is not None:
+                src = f"{KINDS[kind][0]}/{stem}.md"
+                files[src] = render_page(src, page, sink, directory_urls).encode()
+        files["index.md"] = render_page("index.md", page, sink, directory_urls).encode()
+    files[CSS_PATH] = stylesheet().encode()
+    files["records.json"] = records_json(kb).encode()
+
+    result = CompileResult(SiteSource(source_root, {}))
+    for rel, data in sorted(files.items()):
+        if write_if_changed(docs / rel, data):
+            result.written.append(rel)
+    for path in sorted(docs.rglob("*"), reverse=True):
+        rel = path.relative_to(docs).as_posix()
+        if path.is_file() and rel not in files:
+            path.unlink()
+            result.removed.append(rel)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    nav = navigation([f.rel_path for f in maintainer], SECTION_PAGES)
+    neutral = engine_config(config, config_file, nav)
+    write_if_changed(
+        source_root / "config.json",
+        (json.dumps(neutral, indent=1, sort_keys=True, default=str) + "\n").encode(),
+    )
+    if sink.cache is not None:
+        result.charts = {"rendered": sink.cache.rendered, "hits": sink.cache.hits}
+    result.source = SiteSource(source_root, neutral)
+    return result
