@@ -472,5 +472,111 @@ def summary(base: str, root: Path, fmt: str, as_of: Any) -> None:
         click.echo(to_markdown(result), nl=False)
 
 
+#: `assay import` formats, listed here so --help needs no import (a test keeps them equal
+#: to generator.importers.FORMATS).
+IMPORT_FORMATS = ["pytest-benchmark", "hyperfine", "google-benchmark", "asv", "lm-eval", "csv"]
+
+
+@main.command("import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(IMPORT_FORMATS))
+@click.argument(
+    "files",
+    metavar="FILE…",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--into",
+    "record_id",
+    required=True,
+    metavar="ID",
+    help="The benchmark record to create or add to (content/benchmarks/ID.md).",
+)
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    metavar="NAME",
+    help="Method name for the runs (default: the tool's benchmark, command or model name). Once for all files, or once per FILE in order; each file must then hold one benchmark.",
+)
+@click.option(
+    "--metric",
+    metavar="NAME",
+    help="Import only this measure (e.g. cpu_time, acc); a file with a single measure has it recorded under NAME.",
+)
+@click.option(
+    "--select",
+    metavar="NAME",
+    help="Import only the benchmark (command, model) called NAME from each file.",
+)
+@click.option(
+    "--baseline",
+    metavar="NAME",
+    help="The baseline method of a new record (default: the first one imported).",
+)
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Owner of a new record (default: git config user.name, else the system user).",
+)
+@click.option("--title", metavar="TEXT", help="Title of a new record (default: derived from ID).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace runs the record already has for an imported method and metric.",
+)
+@ROOT
+def import_(
+    fmt: str,
+    files: tuple[Path, ...],
+    record_id: str,
+    methods: tuple[str, ...],
+    metric: str | None,
+    select: str | None,
+    baseline: str | None,
+    owner: str | None,
+    title: str | None,
+    replace: bool,
+    root: Path,
+) -> None:
+    """Add raw runs from a benchmarking tool's output FILEs to a benchmark record.
+
+    FORMAT is pytest-benchmark, hyperfine, google-benchmark, asv, lm-eval or csv. The
+    record is created (valid as written) or edited in place: only runs are added, and
+    existing runs change only with --replace. Files holding only summaries are refused
+    with the flag to re-run the tool with. Nothing is written on any error (exit 1).
+    """
+    from .importers import ImportFailed, run_import
+
+    try:
+        outcome = run_import(
+            fmt,
+            files,
+            root,
+            record_id,
+            methods=methods,
+            metric=metric,
+            select=select,
+            baseline=baseline,
+            owner=owner,
+            replace=replace,
+            title=title,
+        )
+    except KnowledgeBaseNotFound as exc:
+        raise UsageError(str(exc)) from None
+    except ImportFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{'created' if outcome.created else 'updated'} {outcome.path}")
+    for line in outcome.added:
+        click.echo(f"  added {line}")
+    for note in outcome.notes:
+        click.echo(f"note: {note}", err=True)
+    if outcome.warnings:
+        click.echo(FORMATTERS["text"](outcome.warnings, 1), nl=False, err=True)
+    click.echo(f"next: assay stats {record_id}")
+
+
 if __name__ == "__main__":  # `python -m generator.cli`
     main()
