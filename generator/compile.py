@@ -31,8 +31,16 @@ from .engines.base import SiteSource
 from .incremental import write_if_changed
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
+from .render.assets import LICENSES, SCRIPTS, site_assets
 from .render.charts import PLACEHOLDER, ChartSink
-from .render.html import is_heavy, markdown_to_html, passthrough, plain_text_block, safe_title
+from .render.html import (
+    is_heavy,
+    markdown_to_html,
+    passthrough,
+    plain_text_block,
+    relative_url,
+    safe_title,
+)
 from .schema import KINDS
 
 #: Front matter key that marks a page Assay generated (engine plugins read it).
@@ -44,13 +52,28 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "name": "material",
         "font": False,  # no web fonts: the site works offline
         "features": [
+            "navigation.tabs",  # the sections stay reachable on wide pages without a sidebar
             "navigation.sections",
             "navigation.indexes",
             "navigation.top",
             "search.highlight",
             "content.code.copy",
         ],
-        "palette": {"primary": "indigo"},
+        # A light/dark toggle in the header; the first visit follows the reader's system.
+        "palette": [
+            {
+                "media": "(prefers-color-scheme: light)",
+                "scheme": "default",
+                "primary": "indigo",
+                "toggle": {"icon": "material/brightness-7", "name": "Switch to dark mode"},
+            },
+            {
+                "media": "(prefers-color-scheme: dark)",
+                "scheme": "slate",
+                "primary": "indigo",
+                "toggle": {"icon": "material/brightness-4", "name": "Switch to light mode"},
+            },
+        ],
     },
     "plugins": ["search"],
     "markdown_extensions": [
@@ -61,7 +84,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         {"toc": {"permalink": True}},
     ],
 }
-_RESERVED_FILES = {"records.json", "assets/assay.css"}
+_RESERVED_FILES = {"records.json", "assets/assay.css", *SCRIPTS, *LICENSES}
 
 
 class CompileError(Exception):
@@ -126,6 +149,8 @@ def engine_config(
     if "assets/assay.css" not in css:
         css.append("assets/assay.css")
     out["extra_css"] = css
+    js = [str(j) for j in out.get("extra_javascript") or []]
+    out["extra_javascript"] = js + [path for path in SCRIPTS if path not in js]
     validation = dict(out.get("validation") or {})
     validation.setdefault("nav", {"omitted_files": "ignore"})
     out["validation"] = validation
@@ -169,8 +194,10 @@ def _front_matter(text: str) -> dict[str, Any]:
 
 
 # -- the compile step ---------------------------------------------------------------------
-def _page_file(title: str, html: str) -> str:
-    meta = {"title": safe_title(title), "render_macros": False, GENERATED_KEY: True}
+def _page_file(title: str, html: str, hide: list[str] | None = None) -> str:
+    meta: dict[str, Any] = {"title": safe_title(title), "render_macros": False, GENERATED_KEY: True}
+    if hide:
+        meta["hide"] = hide  # layout only: the sidebars a data page leaves out
     front = "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in meta.items())
     return f'---\n{front}\n---\n\n<div class="assay-page">{passthrough(html)}</div>\n'
 
@@ -182,18 +209,34 @@ def render_page(
     src: str, markdown: str, sink: ChartSink, directory_urls: bool, title: str | None = None
 ) -> str:
     """One generated page, from Assay's Markdown to the file an engine passes through."""
+    hide = None
+    if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
+        hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
+        markdown = markdown[layout.end() :]
     html = markdown_to_html(markdown, src, directory_urls)
-    html = insert_charts(html, sink)
+    html = insert_charts(html, sink, src, directory_urls)
     if title is None:
         m = _H1.match(markdown)
         title = m.group(1) if m else src
-    return _page_file(title, html)
+    return _page_file(title, html, hide)
 
 
-def insert_charts(html: str, sink: ChartSink) -> str:
-    """Chart placeholders → inline SVG rendered by Assay (never record markup)."""
+#: `hide:` front matter that Assay's page functions put on data pages (render/pages.py WIDE).
+_LAYOUT = re.compile(r"\A---\nhide:\n((?:  - [a-z]+\n)+)---\n\n")
+_MD_HREF = re.compile(r'href="([^"#?]+\.md(?:#[^"]*)?)"')
+
+
+def insert_charts(html: str, sink: ChartSink, src: str = "", directory_urls: bool = True) -> str:
+    """Chart placeholders → inline SVG rendered by Assay (never record markup). Hand-written
+    markup (radar, forest plots) links to pages as `x.md`: those links become the URLs of
+    the built pages, as Markdown links do."""
+
+    def link(m: re.Match[str]) -> str:
+        return f'href="{relative_url(src, m.group(1), directory_urls)}"'
 
     def repl(m: re.Match[str]) -> str:
+        if (raw := sink.raw.get(m.group(1))) is not None:
+            return _MD_HREF.sub(link, raw)
         svg = sink.svgs.get(m.group(1))
         return f'<figure class="assay-chart">{svg}</figure>' if svg else ""
 
@@ -278,6 +321,8 @@ def compile_site(
                 files[src] = render_page(src, page, sink, directory_urls).encode()
         files["index.md"] = render_page("index.md", page, sink, directory_urls).encode()
     files[CSS_PATH] = stylesheet().encode()
+    for asset, text in site_assets().items():  # scripts and their licences
+        files[asset] = text.encode()
     files["records.json"] = records_json(kb).encode()
 
     result = CompileResult(SiteSource(source_root, {}))

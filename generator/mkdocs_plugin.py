@@ -174,6 +174,9 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         for css in neutral["extra_css"]:
             if css not in config.extra_css:
                 config.extra_css.append(css)
+        for script in neutral["extra_javascript"]:
+            if script not in config.extra_javascript:
+                config.extra_javascript.append(script)
         return self.engine.on_config(config)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -16,14 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.charts import (
-    RINGS,
     ChartCache,
     MethodRuns,
     benchmark_chart,
     calibration_chart,
     chart_key,
     chart_spec,
-    radar_chart,
     render_svg,
     ring_history_chart,
 )
@@ -52,8 +50,6 @@ def _bins(counts: list[tuple[int, int]]) -> list[dict[str, Any]]:
     return out
 
 
-AREAS = ["serving", "training", "evaluation", "data"]
-
 CHARTS: dict[str, tuple[Callable[[], Any], str]] = {
     "benchmark": (
         lambda: benchmark_chart(
@@ -67,12 +63,6 @@ CHARTS: dict[str, tuple[Callable[[], Any], str]] = {
             ],
         ),
         "p99-latency (ms) — lower is better",
-    ),
-    "radar": (
-        lambda: radar_chart(
-            [(f"technique {i}", AREAS[i % 4], RINGS[(i * 3) % 5]) for i in range(40)]
-        ),
-        "Technique radar",
     ),
     "calibration": (
         lambda: calibration_chart(_bins([(0, 0), (4, 1), (10, 3), (12, 7), (6, 5)])),
@@ -99,7 +89,6 @@ CHARTS: dict[str, tuple[Callable[[], Any], str]] = {
         lambda: benchmark_chart("accuracy", "%", "higher", [("nothing", [], True)]),
         "accuracy (%) — higher is better",
     ),
-    "radar_empty": (lambda: radar_chart([]), "Technique radar"),
     "calibration_empty": (lambda: calibration_chart(_bins([(0, 0)] * 10)), "Calibration"),
     "calibration_no_bins": (lambda: calibration_chart([]), "Calibration"),
     "ring_history_empty": (lambda: ring_history_chart([]), "Ring history"),
@@ -145,21 +134,8 @@ def test_descriptions_carry_the_numbers(rendered: dict[str, tuple[Any, str]]) ->
     bench = rendered["benchmark"][0].to_dict()["description"]
     assert "baseline-v1 (baseline): mean 12.28" in bench
     assert "single: mean 11, 1 run(s)" in bench
-    radar = rendered["radar"][0].to_dict()["description"]
-    assert "40 technique(s) across 4 area(s)" in radar
-    assert "ADOPT 8" in radar
     assert "no ring moves" in rendered["ring_history_empty"][0].to_dict()["description"]
     assert "No resolved forecasts" in rendered["calibration_empty"][0].to_dict()["description"]
-
-
-def test_radar_lists_every_technique(rendered: dict[str, tuple[Any, str]]) -> None:
-    # Several techniques in one cell are bulleted so that wrapped names stay apart.
-    lines = [
-        t.text.removeprefix("• ")
-        for t in ET.fromstring(rendered["radar"][1]).iter(f"{SVG}tspan")
-        if t.text and t.text.removeprefix("• ").startswith("technique ")
-    ]
-    assert sorted(lines) == sorted(f"technique {i}" for i in range(40))
 
 
 def test_rendering_is_deterministic(rendered: dict[str, tuple[Any, str]]) -> None:
@@ -255,14 +231,8 @@ def test_make_accessible_strips_active_content() -> None:
 def test_invalid_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="better"):
         benchmark_chart("m", None, "bigger", [])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="ring"):
-        radar_chart([("t", "a", "MAYBE")])
     with pytest.raises(ValueError):
         ring_history_chart([("not a date", "t", "HOLD")])
-
-
-def test_radar_accepts_lower_case_rings() -> None:
-    assert "ADOPT: t (a)" in radar_chart([("t", "a", "adopt")]).to_dict()["description"]
 
 
 def test_t_interval_matches_scipy() -> None:

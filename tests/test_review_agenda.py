@@ -11,6 +11,7 @@ from generator.kb import analyse, compile_entries
 from generator.model import KnowledgeBase
 from generator.radar import radar_steps
 from generator.render.pages import review_page
+from generator.render.records import nw
 
 NEW_TECHNIQUE = b"""---
 title: Trial LoRA for the support model
@@ -49,7 +50,7 @@ def test_a_new_technique_is_a_move_into_its_ring() -> None:
     kb = _kb(date(2026, 11, 25), NEW_TECHNIQUE)
     section = _moves_section(review_page(kb))
     assert section.startswith("## Radar moves in the last 30 days (1)")
-    assert "| 2026-11-10 | LoRA | new → TRIAL | discovery |" in section
+    assert f"| {nw('2026-11-10')} | LoRA | new → TRIAL | discovery |" in section
     assert "decisions/lora-trial" in section
 
 
@@ -58,7 +59,7 @@ def test_a_first_decision_alone_in_the_window_is_listed() -> None:
     # agenda said "(0)" because only ring changes between two decisions counted.
     section = _moves_section(review_page(_kb(date(2025, 6, 20))))
     assert section.startswith("## Radar moves in the last 30 days (1)")
-    assert "| 2025-06-01 | FlashAttention | new → ASSESS |" in section
+    assert f"| {nw('2025-06-01')} | FlashAttention | new → ASSESS |" in section
 
 
 def test_ring_changes_still_listed_and_old_ones_not() -> None:
@@ -67,7 +68,7 @@ def test_ring_changes_still_listed_and_old_ones_not() -> None:
     assert (step.technique, step.from_ring, step.to_ring) == ("FlashAttention", "ASSESS", "ADOPT")
     assert step.from_decision == "flash-attention-assess"
     section = _moves_section(review_page(kb))
-    assert "| 2026-05-01 | FlashAttention | ASSESS → ADOPT |" in section
+    assert f"| {nw('2026-05-01')} | FlashAttention | ASSESS → ADOPT |" in section
     assert "new → ASSESS" not in section  # 2025-06-01 is outside the window
     assert _moves_section(review_page(_kb(date(2026, 7, 1)))).startswith(
         "## Radar moves in the last 30 days (0)"

@@ -15,7 +15,6 @@ from .builders import (
     MethodRuns,
     benchmark_chart,
     calibration_chart,
-    radar_chart,
     ring_history_chart,
 )
 from .render import BASE_CONFIG, ChartCache, chart_key, chart_spec, render_svg
@@ -30,7 +29,6 @@ __all__ = [
     "calibration_chart",
     "chart_key",
     "chart_spec",
-    "radar_chart",
     "render_svg",
     "ring_history_chart",
 ]

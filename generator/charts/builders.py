@@ -7,7 +7,6 @@ Altair and SciPy are imported inside the functions, never at module import.
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +17,8 @@ if TYPE_CHECKING:
 
 #: Radar rings, innermost (most committed) first.
 RINGS: tuple[str, ...] = ("ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP")
-#: Strong ring colours (history segments, legends) and light tints (radar cells).
-RING_COLORS: tuple[str, ...] = ("#1b7837", "#5aae61", "#2166ac", "#e08214", "#b2182b")
-RING_TINTS: tuple[str, ...] = ("#d9f0d3", "#eef7e8", "#deebf7", "#fde7c8", "#f8d7d7")
+#: Ring colours of the history chart's segments: the same colours as the radar's blips and the ring badges (radar_svg.RING_FILL, assay.css).
+RING_COLORS: tuple[str, ...] = ("#1b6e34", "#0b6b73", "#2158a8", "#9a4f00", "#5f6672")
 
 BASELINE_COLOR = "#7f7f7f"
 METHOD_COLOR = "#1f5fa8"
@@ -211,7 +209,7 @@ def benchmark_chart(
     return chart
 
 
-# -- 2. radar ----------------------------------------------------------------------------------
+# -- 2. radar: hand-written SVG, see radar_svg.py ---------------------------------------------
 
 
 def _ring(value: str) -> str:
@@ -219,94 +217,6 @@ def _ring(value: str) -> str:
     if ring not in RINGS:
         raise ValueError(f"unknown ring {value!r}; expected one of {', '.join(RINGS)}")
     return ring
-
-
-def radar_chart(entries: Sequence[tuple[str, str, str]]) -> LayerChart:
-    """The radar as a readable grid: one column per area, one row per ring (ADOPT at the top),
-    cells tinted by ring, technique names listed in their cell."""
-    alt = _altair()
-
-    rows = sorted((_ring(ring), area, tech) for tech, area, ring in entries)
-    areas = sorted({area for _, area, _ in rows}) or ["(no techniques yet)"]
-    techs: dict[tuple[str, str], list[str]] = {}
-    for ring, area, tech in sorted(rows, key=lambda r: r[2].lower()):
-        techs.setdefault((area, ring), []).append(tech)
-    names: dict[tuple[str, str], list[str]] = {}
-    for cell, cell_techs in techs.items():
-        bullet = "• " if len(cell_techs) > 1 else ""  # tell wrapped names apart
-        for tech in cell_techs:
-            # Long names wrap onto more lines instead of being cut off at the cell's edge.
-            names.setdefault(cell, []).extend(textwrap.wrap(bullet + tech, 26) or [tech])
-    per_cell = max((len(v) for v in names.values()), default=1)
-    cell_height = max(2, per_cell) * 14 + 14
-    labels = [
-        {"area": area, "ring": ring, "names": "\n".join(ts)}
-        for (area, ring), ts in sorted(names.items())
-    ]
-    cells = [{"area": a, "ring": r} for r in RINGS for a in areas]
-    col_width = 150
-    x = alt.X(
-        "area:N",
-        sort=areas,
-        title="area",
-        scale=alt.Scale(domain=areas, paddingInner=0, paddingOuter=0),
-        axis=alt.Axis(orient="top", labelAngle=0, labelLimit=col_width - 6, labelFontWeight="bold"),
-    )
-    y = alt.Y(
-        "ring:N",
-        sort=list(RINGS),
-        title="ring",
-        scale=alt.Scale(domain=list(RINGS), paddingInner=0, paddingOuter=0),
-        axis=alt.Axis(labelFontWeight="bold"),
-    )
-    grid = (
-        alt.Chart(alt.Data(values=cells))
-        .mark_rect(stroke="white", strokeWidth=2)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "ring:N", scale=alt.Scale(domain=list(RINGS), range=list(RING_TINTS)), legend=None
-            ),
-        )
-    )
-    layers: list[Chart] = [grid]
-    if labels:
-        layers.append(
-            alt.Chart(alt.Data(values=labels))
-            .mark_text(
-                fontSize=11,
-                lineHeight=14,
-                lineBreak="\n",
-                limit=col_width - 12,
-                color="#222",
-                # Multi-line labels grow downwards from their anchor: anchor them at the top
-                # of the cell so the longest list still fits inside it.
-                baseline="top",
-                dy=-cell_height / 2 + 7,
-            )
-            .encode(x=x, y=y, text="names:N")
-        )
-    counts = ", ".join(f"{ring} {sum(1 for r in rows if r[0] == ring)}" for ring in RINGS)
-    listed = "; ".join(
-        f"{ring}: " + (", ".join(f"{t} ({a})" for r, a, t in rows if r == ring) or "none")
-        for ring in RINGS
-    )
-    description = (
-        f"Technology radar of {len(rows)} technique(s) across {len(areas) if rows else 0} area(s), "
-        f"rings from ADOPT (most committed) to SKIP. Counts: {counts}. {listed}."
-    )
-    chart: LayerChart = (
-        alt.layer(*layers)
-        .resolve_scale(color="independent")
-        .properties(
-            title=_title("Technique radar", "rows: ring (ADOPT at the top) · columns: area"),
-            description=description,
-            width=col_width * len(areas),
-            height=len(RINGS) * cell_height,
-        )
-    )
-    return chart
 
 
 # -- 3. calibration ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import yaml
 from .base import EngineError, SiteSource
 
 #: Keys the compile step decides; everything else comes from the user's mkdocs.yml.
-_OVERRIDES = ("docs_dir", "nav", "extra_css", "plugins", "validation")
+_OVERRIDES = ("docs_dir", "nav", "extra_css", "extra_javascript", "plugins", "validation")
 
 
 def mkdocs_config(source: SiteSource) -> dict[str, Any]:

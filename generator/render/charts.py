@@ -23,6 +23,7 @@ class ChartSink:
     def __init__(self, cache: Any | None = None) -> None:
         self.cache = cache  # generator.charts.ChartCache, or None to skip charts
         self.svgs: dict[str, str] = {}
+        self.raw: dict[str, str] = {}
 
     def _add(self, alt: str, build: Callable[[], Any], inputs: Any) -> str:
         if self.cache is None:
@@ -47,12 +48,6 @@ class ChartSink:
         args = (metric, unit, better, list(methods))
         return self._add(f"runs of {metric}", lambda: benchmark_chart(*args), args)
 
-    def radar(self, entries: Sequence[tuple[str, str, str]]) -> str:
-        from ..charts import radar_chart
-
-        args = list(entries)
-        return self._add("the radar", lambda: radar_chart(args), args)
-
     def calibration(self, bins: Sequence[dict[str, Any]]) -> str:
         from ..charts import calibration_chart
 
@@ -65,6 +60,21 @@ class ChartSink:
         args = list(moves)
         return self._add("ring history", lambda: ring_history_chart(args), args)
 
+    @property
+    def enabled(self) -> bool:
+        """False when the site is built without charts (the plugin's `charts: false`)."""
+        return self.cache is not None
+
+    def markup(self, html: str, alt: str | None = None) -> str:
+        """A placeholder for hand-written markup (generator.charts.radar_svg, .forest) that
+        escaped every record string itself; inserted as is, without a <figure> around it.
+        With `alt`, the markup is a chart, omitted like the others when charts are off."""
+        if alt is not None and not self.enabled:
+            return f"_Chart omitted: {alt}_"
+        key = hashlib.sha256(html.encode()).hexdigest()[:24]
+        self.raw[key] = html
+        return f"ASSAY-CHART-{key}"
+
     def defer(self, html: str) -> str:
         """Turn placeholder paragraphs into HTML comments, which search indexing skips."""
         return PLACEHOLDER.sub(lambda m: f"<!--assay-chart:{m.group(1)}-->", html)
@@ -73,6 +83,8 @@ class ChartSink:
         """Replace deferred placeholders in a finished page with their SVG figures."""
 
         def repl(m: re.Match[str]) -> str:
+            if (raw := self.raw.get(m.group(1))) is not None:
+                return raw
             svg = self.svgs.get(m.group(1))
             return f'<figure class="assay-chart">{svg}</figure>' if svg else ""
 

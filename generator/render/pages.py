@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 
 from .. import compute
+from ..charts.radar_svg import (
+    Movement,
+    RadarEntry,
+    layout_radar,
+    radar_key_html,
+    radar_legend_html,
+    radar_svg,
+)
 from ..model import KnowledgeBase
 from ..radar import radar_rows, radar_steps
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
@@ -14,7 +22,7 @@ from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
 from .charts import ChartSink
 from .markdown import badge, cell, link_to, num, section, table, text
-from .records import RING_CSS, title_of
+from .records import RING_CSS, decision_ref, nw, record_ref
 
 T = TypeVar("T")
 
@@ -37,6 +45,10 @@ def _records(kb: KnowledgeBase, kind: str, cls: type[T]) -> list[tuple[str, T]]:
     return out
 
 
+def _tags(tags: list[str] | None) -> str:
+    return cell(", ".join(tags or ()))
+
+
 def _paper_rows(kb: KnowledgeBase) -> list[list[str]]:
     return [
         [
@@ -45,7 +57,8 @@ def _paper_rows(kb: KnowledgeBase) -> list[list[str]]:
             str(p.pass_),
             f"{p.relevance}/5",
             badge(p.verdict, p.verdict),
-            p.read_on.isoformat(),
+            _tags(p.tags),
+            nw(p.read_on.isoformat()),
         ]
         for rid, p in sorted(_records(kb, "paper", Paper), key=lambda x: (-x[1].relevance, x[0]))
     ]
@@ -57,18 +70,22 @@ def _decision_rows(kb: KnowledgeBase) -> list[list[str]]:
         _records(kb, "decision", Decision), key=lambda x: (x[1].technique, x[1].decided_on)
     ):
         state = (
-            "superseded"
+            badge("superseded", "superseded")
             if rid in kb.graph.superseded_by
-            else ("current" if kb.graph.current.get(d.technique) == rid else "–")
+            else (badge("current", "current") if kb.graph.current.get(d.technique) == rid else "–")
         )
+        title = link_to("decision", rid, d.title)
+        if rid in kb.graph.superseded_by:
+            title = f'<span class="assay-was">{title}</span>'
         rows.append(
             [
-                link_to("decision", rid, d.title),
+                title,
                 cell(d.technique),
                 badge(d.status, RING_CSS[d.status]),
                 d.stage,
                 cell(d.owner),
-                d.decided_on.isoformat(),
+                _tags(d.tags),
+                nw(d.decided_on.isoformat()),
                 state,
             ]
         )
@@ -78,17 +95,17 @@ def _decision_rows(kb: KnowledgeBase) -> list[list[str]]:
 def _benchmark_rows(kb: KnowledgeBase) -> list[list[str]]:
     rows = []
     for rid, b in _records(kb, "benchmark", Benchmark):
-        verdicts: dict[str, int] = {}
-        for c in compute.benchmark_stats(rid, b).comparisons:
-            verdicts[c.verdict] = verdicts.get(c.verdict, 0) + 1
+        comparisons = compute.benchmark_stats(rid, b).comparisons
         rows.append(
             [
                 link_to("benchmark", rid, b.title),
-                b.run_on.isoformat(),
+                nw(b.run_on.isoformat()),
                 cell(b.owner),
                 "paired" if b.paired else "unpaired",
                 cell(", ".join(m.name for m in b.metrics)),
-                ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())),
+                _tags(b.tags),
+                ", ".join(sorted({c.verdict for c in comparisons})) or "–",
+                str(len(comparisons)),
             ]
         )
     return rows
@@ -101,10 +118,10 @@ def _runbook_rows(kb: KnowledgeBase) -> list[list[str]]:
         rows.append(
             [
                 link_to("runbook", rid, rb.title),
-                link_to("decision", rb.decision),
+                decision_ref(kb, rb.decision, rb.decision),
                 cell(rb.owner),
-                rb.last_reviewed.isoformat(),
-                f"{due}{' **overdue**' if due < kb.as_of else ''}",
+                nw(rb.last_reviewed.isoformat()),
+                nw(str(due)) + (" " + badge("overdue", "overdue") if due < kb.as_of else ""),
             ]
         )
     return rows
@@ -114,7 +131,7 @@ def _postmortem_rows(kb: KnowledgeBase) -> list[list[str]]:
     return [
         [
             link_to("postmortem", rid, pm.title),
-            pm.occurred_on.isoformat(),
+            nw(pm.occurred_on.isoformat()),
             pm.outcome,
             cell(", ".join(pm.patterns or ())),
             str(sum(not a.done for a in pm.actions)),
@@ -127,18 +144,18 @@ def _postmortem_rows(kb: KnowledgeBase) -> list[list[str]]:
 
 _INDEXES: dict[str, tuple[list[str], str, Callable[[KnowledgeBase], list[list[str]]]]] = {
     "paper": (
-        ["Paper", "Year", "Pass", "Relevance", "Verdict", "Read on"],
+        ["Paper", "Year", "Pass", "Relevance", "Verdict", "Tags", "Read on"],
         "Paper notes, most relevant first. Pass 1 is a skim, pass 3 a full critical read.",
         _paper_rows,
     ),
     "decision": (
-        ["Decision", "Technique", "Ring", "Stage", "Owner", "Decided", "State"],
+        ["Decision", "Technique", "Ring", "Stage", "Owner", "Tags", "Decided", "State"],
         "Every decision record, grouped by technique. The [radar](../radar/index.md) shows "
         "the current ones.",
         _decision_rows,
     ),
     "benchmark": (
-        ["Benchmark", "Run on", "Owner", "Design", "Metrics", "Verdicts"],
+        ["Benchmark", "Run on", "Owner", "Design", "Metrics", "Tags", "Verdicts", "Comparisons"],
         "Raw trial data; every statistic is computed by Assay.",
         _benchmark_rows,
     ),
@@ -158,7 +175,11 @@ _INDEXES: dict[str, tuple[list[str], str, Callable[[KnowledgeBase], list[list[st
 def kind_index(kb: KnowledgeBase, kind: str) -> str:
     """A table of every record of a kind with its key fields."""
     header, intro, rows = _INDEXES[kind]
-    return f"# {KIND_TITLES[kind]}\n\n{intro}\n\n{table(header, rows(kb))}"
+    # The empty marker asks assay.js for filters over the table that follows it.
+    return (
+        f"{WIDE}# {KIND_TITLES[kind]}\n\n{intro} Sort by any column; filter below.\n\n"
+        f'<div class="assay-index"></div>\n\n{table(header, rows(kb))}'
+    )
 
 
 RING_MEANING = {
@@ -170,15 +191,72 @@ RING_MEANING = {
 }
 
 
+#: Front matter of generated data pages: no navigation or table-of-contents sidebars, so
+#: tables and charts get the content's full width (Material and Zensical read `hide`).
+WIDE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
+#: Markers on the radar for what changed in this many days.
+RECENT_DAYS = 90
+
+
+def radar_entries(kb: KnowledgeBase) -> list[RadarEntry]:
+    """The radar's blips: the current decision of each technique, with "new" (first recorded
+    in the last RECENT_DAYS) or "in"/"out" (its last move, in that window, towards or away
+    from the centre)."""
+    since = kb.as_of - timedelta(days=RECENT_DAYS)
+    out = []
+    for r in radar_rows(kb):
+        first = kb.by_id[kb.graph.history[r["technique"]][0]].record
+        assert isinstance(first, Decision)
+        movement: Movement | None = None
+        moved_from = None
+        move = r["last_move"]
+        if move and since <= date.fromisoformat(move["on"]) <= kb.as_of:
+            inward = STATUSES.index(move["to"]) < STATUSES.index(move["from"])
+            movement, moved_from = ("in" if inward else "out"), move["from"]
+        elif since <= first.decided_on <= kb.as_of:
+            movement = "new"
+        na = r["next_action"]
+        out.append(
+            RadarEntry(
+                id=r["id"],
+                technique=r["technique"],
+                area=r["area"],
+                ring=r["ring"],
+                owner=r["owner"],
+                next_action=f"{na['action']} (due {na['due']})" if na else None,
+                movement=movement,
+                moved_from=moved_from,
+            )
+        )
+    return out
+
+
+def radar_figure(kb: KnowledgeBase, charts: ChartSink, prefix: str = "../") -> str:
+    """The radar picture beside its numbered legend, as a placeholder paragraph."""
+    layout = layout_radar(radar_entries(kb))
+    href = lambda rid: f"{prefix}decisions/{rid}.md"  # noqa: E731 - resolved when inserted
+    picture = f"<figure>{radar_svg(layout, href)}</figure>" if charts.enabled else ""
+    return charts.markup(
+        '<div class="assay-radar">'
+        + picture
+        + "<div>"
+        + radar_key_html(layout)
+        + radar_legend_html(layout, href)
+        + "</div></div>"
+    )
+
+
 def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
     rows = radar_rows(kb)
-    out = "# Research radar\n\n"
+    out = WIDE + "# Research radar\n\n"
     out += (
         "The current decision for every technique we track: **ADOPT** (use it by default), "
         "**TRIAL** (time-boxed trial with kill criteria), **ASSESS** (worth watching), **HOLD** "
-        "(not now; revisit) and **SKIP** (we decided against it).\n\n"
+        "(not now; revisit) and, in the dashed outer band, **SKIP** (we decided against it). "
+        "One sector per area; each numbered blip links to its decision, and the list beside "
+        "the picture names them.\n\n"
     )
-    out += charts.radar([(r["technique"], r["area"], r["ring"]) for r in rows]) + "\n\n"
+    out += radar_figure(kb, charts) + "\n\n"
     for ring in STATUSES:
         ring_rows = [r for r in rows if r["ring"] == ring]
         if not ring_rows:
@@ -197,7 +275,7 @@ def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
                         else "–"
                     ),
                     (
-                        f"{r['last_move']['from']} → {ring} on {r['last_move']['on']}"
+                        f"{r['last_move']['from']} → {ring} on {nw(r['last_move']['on'])}"
                         if r["last_move"]
                         else "–"
                     ),
@@ -222,10 +300,10 @@ def radar_page(kb: KnowledgeBase, charts: ChartSink) -> str:
                 ["On", "Technique", "Move", "Decision"],
                 [
                     [
-                        m.on.isoformat(),
+                        nw(m.on.isoformat()),
                         cell(m.technique),
                         f"{badge(m.from_status, RING_CSS[m.from_status])} → {badge(m.to_status, RING_CSS[m.to_status])}",
-                        link_to("decision", m.to_id),
+                        decision_ref(kb, m.to_id, m.to_id),
                     ]
                     for m in moves
                 ],
@@ -263,7 +341,7 @@ def _score_rows(groups: dict[str, PredictionStats]) -> list[list[str]]:
 def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
     preds = compute.prediction_inputs(kb)
     overall = compute.prediction_stats(kb)
-    out = "# Predictions\n\n"
+    out = WIDE + "# Predictions\n\n"
     out += (
         f"{overall.n} predictions: {overall.n_resolved} resolved and scored, "
         f"{overall.n_ambiguous} ambiguous (counted, not scored), {overall.n_open} open.\n\n"
@@ -310,10 +388,10 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
         p = e.record
         assert isinstance(p, Prediction)
         if p.resolution is None:
-            late = " **overdue**" if p.resolve_on < kb.as_of else ""
+            late = " " + badge("overdue", "overdue") if p.resolve_on < kb.as_of else ""
             open_rows.append(
                 [
-                    p.resolve_on.isoformat() + late,
+                    nw(p.resolve_on.isoformat()) + late,
                     link_to("prediction", e.id, p.title),
                     f"{p.probability:.0%}",
                     cell(p.owner),
@@ -322,7 +400,7 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
         else:
             resolved_rows.append(
                 [
-                    p.resolution.resolved_on.isoformat(),
+                    nw(p.resolution.resolved_on.isoformat()),
                     link_to("prediction", e.id, p.title),
                     f"{p.probability:.0%}",
                     str(p.resolution.outcome).lower(),
@@ -330,11 +408,14 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
                 ]
             )
     out += section(
-        "Open, by due date", table(["Due", "Prediction", "Probability", "Owner"], open_rows)
+        "Open, by due date",
+        '<div class="assay-index"></div>\n\n'
+        + table(["Due", "Prediction", "Probability", "Owner"], open_rows),
     )
     out += section(
         "Resolved",
-        table(
+        '<div class="assay-index"></div>\n\n'
+        + table(
             ["Resolved", "Prediction", "Probability", "Outcome", "Owner"],
             sorted(resolved_rows, reverse=True),
         ),
@@ -360,7 +441,7 @@ REVIEW_SECTIONS = [
 
 
 def review_page(kb: KnowledgeBase) -> str:
-    out = (
+    out = WIDE + (
         f"# Review agenda\n\nWhat the monthly research review goes through, as of {kb.as_of}. "
         "Each item links to its record; the list empties as records are updated.\n\n"
     )
@@ -369,7 +450,11 @@ def review_page(kb: KnowledgeBase) -> str:
     for d in kb.warnings:
         if (entry := by_path.get(d.path)) is not None:
             by_code.setdefault(d.code, []).append(
-                (link_to(entry.kind, entry.id, title_of(kb, entry.id)), d.message)
+                (
+                    '<span class="assay-review-check"></span>'
+                    + record_ref(kb, entry.kind, entry.id),
+                    d.message,
+                )
             )
     clear = []
     for code, title, what in REVIEW_SECTIONS:
@@ -389,8 +474,10 @@ def review_page(kb: KnowledgeBase) -> str:
                 [
                     link_to("decision", did, dec.title),
                     cell(dec.owner),
-                    dec.time_box.end.isoformat(),
-                    f"{left} days left" if left >= 0 else f"expired {-left} days ago",
+                    nw(dec.time_box.end.isoformat()),
+                    f"{left} days left"
+                    if left >= 0
+                    else badge(f"expired {-left} days ago", "overdue"),
                 ]
             )
     out += section(
@@ -406,11 +493,11 @@ def review_page(kb: KnowledgeBase) -> str:
             ["On", "Technique", "Ring", "Stage", "Decision"],
             [
                 [
-                    s.on.isoformat(),
+                    nw(s.on.isoformat()),
                     cell(s.technique),
                     s.ring_text,
                     s.stage_text,
-                    link_to("decision", s.decision),
+                    decision_ref(kb, s.decision, s.decision),
                 ]
                 for s in steps
             ],
@@ -442,7 +529,7 @@ def tags_page(kb: KnowledgeBase) -> str:
     for t, items in sorted(tags.items()):
         out += (
             f"## {text(t)}\n\n"
-            + "\n".join(f"- {link_to(k, i, title)} ({k})" for k, i, title in sorted(items))
+            + "\n".join(f"- {record_ref(kb, k, i, title)} ({k})" for k, i, title in sorted(items))
             + "\n\n"
         )
     return out

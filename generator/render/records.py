@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from .. import compute
 from ..model import Entry, KnowledgeBase
@@ -39,13 +40,16 @@ def record_page(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     """The whole page of one valid record."""
     r = e.record
     assert r is not None
-    parts = [f"# {text(r.title)}\n\n"]
+    from .pages import WIDE
+
+    parts = [WIDE, f"# {text(r.title)}\n\n"]
     body = _RENDERERS[e.kind](e, kb, charts)
     if r.tags:  # right under the badges, where a reader looks for what the page is about
         badges, _, rest = body.partition("\n\n")
         tags = ", ".join(f"[{text(t)}](../tags/index.md#{t})" for t in r.tags)
         body = f"{badges}\n\n**Tags:** {tags}\n\n{rest}"
-    parts.append(body)
+    badges, _, rest = body.partition("\n\n")
+    parts.append(f"{badges}\n\n{banners(e, kb)}{rest}")
     if e.parsed.body.strip():
         parts.append("---\n\n" + e.parsed.body.strip() + "\n\n")
     parts.append(_backlinks(e, kb))
@@ -57,8 +61,76 @@ def _backlinks(e: Entry, kb: KnowledgeBase) -> str:
     if not links:
         return ""
     rows = sorted({(kb.by_id[src].kind, src) for src, _ in links})
-    items = [f"{link_to(kind, src, title_of(kb, src))} ({kind})" for kind, src in rows]
+    items = [f"{record_ref(kb, kind, src)} ({kind})" for kind, src in rows]
     return section("Referenced by", "\n".join(f"- {i}" for i in items))
+
+
+def decision_ref(kb: KnowledgeBase, did: str, label: str | None = None, prefix: str = "../") -> str:
+    """A link to a decision; a superseded one is struck through and badged, in every list."""
+    link = link_to("decision", did, label if label is not None else title_of(kb, did), prefix)
+    if did in kb.graph.superseded_by:
+        return f'<span class="assay-was">{link}</span> {badge("superseded", "superseded")}'
+    return link
+
+
+def record_ref(kb: KnowledgeBase, kind: str, rid: str, label: str | None = None) -> str:
+    """A link to any record, marked when it is a superseded decision."""
+    if kind == "decision":
+        return decision_ref(kb, rid, label)
+    return link_to(kind, rid, label if label is not None else title_of(kb, rid))
+
+
+def nw(value: str) -> str:
+    """A figure that must not wrap inside a table cell (dates, percentages, intervals)."""
+    return f'<span class="assay-nw">{value}</span>'
+
+
+#: Status banners: warning code → (admonition type, title). The text is the diagnostic's
+#: message, which names the date and what to do.
+BANNERS = {
+    "W-TIMEBOX-EXPIRED": ("danger", "Time-box expired"),
+    "W-ACTION-OVERDUE": ("warning", "Action overdue"),
+    "W-REVISIT-DUE": ("warning", "Due for revisit"),
+    "W-PREDICTION-DUE": ("warning", "Due for resolution"),
+    "W-RUNBOOK-STALE": ("warning", "Review overdue"),
+}
+
+
+def banners(e: Entry, kb: KnowledgeBase) -> str:
+    """Admonitions at the top of a record page: superseded by X, and one per due warning the
+    rules raised for this record (its messages name the dates and what to do).
+
+    Written as an HTML block around Markdown paragraphs (blank lines between), so the
+    links in them are resolved like any other link on the page."""
+    out = []
+    later = kb.graph.superseded_by.get(e.id, [])
+    if later:
+        links = ", ".join(link_to("decision", s, title_of(kb, s)) for s in later)
+        out.append(
+            _banner(
+                "note",
+                "Superseded",
+                f"This decision was superseded by {links}. It is kept as history.",
+            )
+        )
+    for code, (kind, title) in BANNERS.items():
+        msgs = [d.message for d in kb.warnings if d.path == e.path and d.code == code]
+        if msgs:
+            out.append(_banner(kind, title, "\n\n".join(text(_sentence(m)) for m in msgs)))
+    return "".join(out)
+
+
+def _banner(kind: str, title: str, body: str) -> str:
+    return (
+        f'<div class="assay-banner assay-banner-{kind}"><p class="assay-banner-title">{title}</p>'
+        f"\n\n{body}\n\n</div>\n\n"
+    )
+
+
+def _sentence(message: str) -> str:
+    """A diagnostic message as a sentence: capital first letter, final full stop."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def title_of(kb: KnowledgeBase, rid: str) -> str:
@@ -68,7 +140,7 @@ def title_of(kb: KnowledgeBase, rid: str) -> str:
 
 
 def _refs(kb: KnowledgeBase, kind: str, ids: list[str] | None) -> str:
-    return ", ".join(link_to(kind, i, title_of(kb, i)) for i in ids or ()) or "–"
+    return ", ".join(record_ref(kb, kind, i) for i in ids or ()) or "–"
 
 
 def _paper(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
@@ -162,12 +234,6 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     elif kb.graph.current.get(r.technique) == e.id:
         badges.append(badge("current", "current"))
     out = " ".join(badges) + "\n\n"
-    if superseded_by:
-        out += (
-            '!!! note "Superseded"\n    This decision was superseded by '
-            + ", ".join(link_to("decision", s, title_of(kb, s)) for s in superseded_by)
-            + ".\n\n"
-        )
     out += (
         facts(
             [
@@ -220,7 +286,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     if r.gates:
         rows = [
             [
-                g.on.isoformat(),
+                nw(g.on.isoformat()),
                 g.gate,
                 badge(g.answer, g.answer.lower()),
                 cell(g.by),
@@ -231,7 +297,7 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         out += section("Gates", table(["On", "Gate", "Answer", "By", "Conditions"], rows))
     if r.next_action:
         na = r.next_action
-        late = " — **overdue**" if na.due < today else ""
+        late = " " + badge("overdue", "overdue") if na.due < today else ""
         out += section(
             "Next action", f"{one_line(na.action)} — {cell(na.owner)}, due {na.due}{late}"
         )
@@ -275,10 +341,10 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             here = " (this record)" if did == e.id else ""
             rows.append(
                 [
-                    d.decided_on.isoformat(),
+                    nw(d.decided_on.isoformat()),
                     badge(d.status, RING_CSS[d.status]),
                     d.stage,
-                    link_to("decision", did, d.title) + here,
+                    decision_ref(kb, did, d.title) + here,
                 ]
             )
         out += section(
@@ -313,6 +379,7 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     )
     if r.protocol:
         out += section("Protocol", r.protocol)
+    out += _forest_section(r, s, charts)
     units = compute.units(r)
     k = len([c.p for c in s.comparisons if c.p is not None]) + len(
         [a.p for a in s.ablations if a.p is not None]
@@ -325,7 +392,7 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 text(c.metric) + (" (guardrail)" if j.guardrail else ""),
                 text(c.method),
                 badge(c.verdict, c.verdict),
-                _change_cell(c.rel_diff, c.diff, j.verdict_interval, units.get(c.metric)),
+                nw(_change_cell(c.rel_diff, c.diff, j.verdict_interval, units.get(c.metric))),
                 _p(c.p_holm),
                 f"{_EFFECT[c.effect_size_kind]} = {format_effect(c.effect_size)}"
                 if c.effect_size is not None
@@ -395,8 +462,8 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             num(m.mean),
             num(m.sd),
             num(m.median),
-            f"{num(m.ci[0])} to {num(m.ci[1])}" if m.ci[0] is not None else "–",
-            f"{num(m.median_ci[0])} to {num(m.median_ci[1])}"
+            nw(f"{num(m.ci[0])} to {num(m.ci[1])}") if m.ci[0] is not None else "–",
+            nw(f"{num(m.median_ci[0])} to {num(m.median_ci[1])}")
             if m.median_ci[0] is not None
             else "–",
         ]
@@ -432,9 +499,11 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 cell(a.variant),
                 cell(", ".join(a.removes)),
                 badge(a.verdict, a.verdict),
-                f"{num(a.contribution)} {text(unit_of_difference(units.get(a.metric)))}".strip(),
-                pct(a.rel_contribution),
-                _interval_cell(a.judgement.verdict_interval, units.get(a.metric)),
+                nw(
+                    f"{num(a.contribution)} {text(unit_of_difference(units.get(a.metric)))}".strip()
+                ),
+                nw(pct(a.rel_contribution)),
+                nw(_interval_cell(a.judgement.verdict_interval, units.get(a.metric))),
                 _p(a.p_holm),
             ]
             for a in s.ablations
@@ -476,6 +545,48 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     if notes:
         out += section("Notes", bullet(notes))
     return out
+
+
+def _forest_section(r: Benchmark, s: Any, charts: ChartSink) -> str:
+    """One forest plot per metric: every change against the baseline (and every ablation
+    contribution) with its interval, against the ±min_effect band."""
+    from ..charts.forest import forest_rows, forest_svg
+
+    baseline = next((m.name for m in r.methods if m.baseline), "the baseline")
+    figures = []
+    for m in r.metrics:
+        rows = forest_rows(s, m.name, r)
+        if not rows:
+            continue
+        svg = forest_svg(
+            m.name,
+            m.unit,
+            m.better,
+            m.min_effect,
+            rows,
+            reference=baseline,
+            ablation_of=r.ablations.of if r.ablations else None,
+        )
+        figures.append(
+            charts.markup(f'<figure class="assay-forest">{svg}</figure>', f"changes in {m.name}")
+        )
+    if not figures:
+        return ""
+    paired = (
+        " Small circles are the per-run differences of the paired design (run *i* against run *i*)."
+        if r.paired
+        else ""
+    )
+    return section(
+        "Changes at a glance",
+        "Each row is a method's change against the baseline (or, for an ablation, the full "
+        "method against the variant without a component): the diamond is the change, the bar "
+        "the interval the verdict rests on (its level written beside it), the shaded band the "
+        "minimum effect that matters, the colour the verdict."
+        + paired
+        + "\n\n"
+        + "\n\n".join(figures),
+    )
 
 
 def _interval_cell(vi: VerdictInterval, unit: str | None, relative: bool = False) -> str:
@@ -592,7 +703,8 @@ def _runbook(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
                 ["Last reviewed", r.last_reviewed.isoformat()],
                 [
                     "Next review",
-                    f"{due}{' — **overdue**' if stale else ''} (every {r.review_every_days} days)",
+                    f"{due}{' ' + badge('overdue', 'overdue') if stale else ''} "
+                    f"(every {r.review_every_days} days)",
                 ],
             ]
         )
@@ -638,7 +750,8 @@ def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         + "\n"
     )
     out += section(
-        "Timeline", table(["On", "Event"], [[t.on.isoformat(), cell(t.event)] for t in r.timeline])
+        "Timeline",
+        table(["On", "Event"], [[nw(t.on.isoformat()), cell(t.event)] for t in r.timeline]),
     )
     out += section(
         "What failed", table(["Category", "What"], [[f.category, cell(f.what)] for f in r.failures])
@@ -649,8 +762,8 @@ def _postmortem(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         [
             cell(a.action),
             cell(a.owner),
-            a.due.isoformat(),
-            "done" if a.done else ("**overdue**" if a.due < kb.as_of else "open"),
+            nw(a.due.isoformat()),
+            "done" if a.done else (badge("overdue", "overdue") if a.due < kb.as_of else "open"),
         ]
         for a in r.actions
     ]
