@@ -6,6 +6,7 @@ e.g. a record that exists) · 2 usage error (bad options, no knowledge base foun
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from dataclasses import asdict
@@ -75,17 +76,28 @@ def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: An
     Every problem is reported with file:line:col, the field and how to fix it. Exit 0 when
     there are no errors, 1 when there are (or warnings with --strict), 2 on usage errors.
     """
-    kb = _load(root, as_of)
-    diags = kb.diagnostics
-    records = len(kb.entries)
-    if paths:
-        wanted = _select(kb, paths)
-        diags = [d for d in diags if d.path in wanted]
-        records = len(wanted)
-    if strict:
-        diags = [d.as_error() for d in diags]
-    click.echo(FORMATTERS[fmt](diags, records), nl=False)
-    sys.exit(1 if any(d.severity == "error" for d in diags) else 0)
+    # Checking creates millions of objects and no garbage cycles: the cyclic collector
+    # would only walk the knowledge base over and over (docs/performance.md). Afterwards
+    # the objects it made are frozen out of later collections (reference counting still
+    # frees them), so that an in-process caller gets its collector back at no cost.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        kb = _load(root, as_of)
+        diags = kb.diagnostics
+        records = len(kb.entries)
+        if paths:
+            wanted = _select(kb, paths)
+            diags = [d for d in diags if d.path in wanted]
+            records = len(wanted)
+        if strict:
+            diags = [d.as_error() for d in diags]
+        click.echo(FORMATTERS[fmt](diags, records), nl=False)
+        sys.exit(1 if any(d.severity == "error" for d in diags) else 0)
+    finally:
+        if was_enabled:
+            gc.freeze()
+            gc.enable()
 
 
 def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
@@ -113,27 +125,65 @@ def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
 )
 @click.argument("title")
 @click.option("--id", "record_id", help="Record id (file name); derived from TITLE by default.")
+@click.option(
+    "--status",
+    type=click.Choice(["ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP"], case_sensitive=False),
+    help="Decisions: the ring; the template then holds what that ring requires (default: ASSESS).",
+)
+@click.option(
+    "--technique",
+    help="Decisions: the radar entry's name (default: TITLE). A decision about a technique "
+    "that already has one supersedes its current decision.",
+)
 @ROOT
-def new(kind: str, title: str, record_id: str | None, root: Path) -> None:
+def new(
+    kind: str,
+    title: str,
+    record_id: str | None,
+    status: str | None,
+    technique: str | None,
+    root: Path,
+) -> None:
     """Write a filled-in template for a new KIND record called TITLE. Never overwrites.
 
-    The template checks clean (a runbook must still be pointed at its decision); edit it,
-    then run `assay check`.
+    The template checks without errors (a runbook must still be pointed at its decision, an
+    ADOPT decision at its benchmarks and runbook); W-PLACEHOLDER warnings list what to
+    replace. A new decision whose title or --technique is close to an existing technique
+    is refused with the command that records it under that technique.
     """
-    from .load import discover, locate
-    from .scaffold import ScaffoldError, new_record
+    from .kb import load_knowledge_base
+    from .scaffold import ScaffoldError, new_record, similar_technique
 
     try:
-        content = locate(root.resolve())
+        kb = load_knowledge_base(root.resolve())
     except KnowledgeBaseNotFound as exc:
         raise UsageError(str(exc)) from None
-    existing = {f.id for f in discover(root.resolve(), content)}
+    existing = {e.id for e in kb.entries}
     try:
-        path = new_record(root.resolve(), content, kind, title, record_id, existing, date.today())
+        path, supersedes = new_record(
+            kb.root,
+            kb.content_dir,
+            kind,
+            title,
+            record_id,
+            existing,
+            date.today(),
+            technique=technique,
+            status=status.upper() if status else None,
+            techniques=dict(kb.graph.current),
+        )
     except ScaffoldError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"wrote {path}")
+    if supersedes:
+        click.echo(f"it supersedes {supersedes}, the current decision about this technique")
+    elif technique is not None and (near := similar_technique(technique, list(kb.graph.current))):
+        click.echo(
+            f"note: '{near}' is an existing technique; this decision starts a separate radar "
+            f"entry '{technique}' (use --technique {near!r} to file it under '{near}')",
+            err=True,
+        )
 
 
 @main.command()

@@ -7,6 +7,8 @@ chains are properties of the whole knowledge base, not of one file.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from .model import Entry, KnowledgeBase
 from .parse import Parsed, parse_record
 from .rules import apply_rules
 from .schema import KINDS
-from .validate import validate_model
+from .validate import partial_record, validate_model
 
 #: Entries compiled from exactly these bytes, reused while one process rebuilds the same
 #: knowledge base (`assay serve`): an edit re-parses one file, not a thousand. Entries are
@@ -26,18 +28,27 @@ _COMPILED: dict[tuple[str, str, bytes], Entry] = {}
 _COMPILED_MAX = 50_000
 
 
-def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> list[Entry]:
-    """(kind, path, bytes, io error) → parsed and validated entries."""
-    # Compiling creates millions of small objects and no reference cycles: with the cyclic
-    # collector on, its full passes over the growing heap cost about a third of `assay check`
-    # at 10,000 records (docs/performance.md). It is switched off here and restored after.
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run a block with the cyclic garbage collector off (restored after).
+
+    Compiling and linking create millions of small objects and no reference cycles; with the
+    collector on, its full passes over the growing heap cost about a third of `assay check`
+    at 10,000 records (docs/performance.md). Reference counting still frees everything.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compile_entries(files)
+        yield
     finally:
         if was_enabled:
             gc.enable()
+
+
+def compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> list[Entry]:
+    """(kind, path, bytes, io error) → parsed and validated entries."""
+    with paused_gc():
+        return _compile_entries(files)
 
 
 def _compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> list[Entry]:
@@ -55,11 +66,13 @@ def _compile_entries(files: list[tuple[str, str, bytes | None, str | None]]) -> 
             entries.append(Entry(stem, kind, path, parsed, None))
             continue
         parsed = parse_record(raw, path)
-        record = None
+        entry = Entry(stem, kind, path, parsed, None)
         if parsed.data is not None:
-            record, diags = validate_model(KINDS[kind][1], parsed, path)
+            model = KINDS[kind][1]
+            entry.record, diags = validate_model(model, parsed, path)
             parsed.diagnostics.extend(diags)
-        entry = Entry(stem, kind, path, parsed, record)
+            if entry.record is None:
+                entry.partial, entry.broken = partial_record(model, parsed.data, diags)
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         _COMPILED[(kind, path, raw)] = entry
@@ -72,12 +85,13 @@ def analyse(
 ) -> KnowledgeBase:
     """Link and apply the rules to compiled entries (`file_diagnostics`: what loading
     found besides records, e.g. E-FOREIGN-FILE)."""
-    graph, link_diags = link(entries)
-    diags = [d for e in entries for d in e.parsed.diagnostics]
-    diags += file_diagnostics or []
-    diags += link_diags
-    diags += apply_rules(entries, graph, as_of)
-    return KnowledgeBase(entries, graph, sort_diagnostics(diags), as_of)
+    with paused_gc():
+        graph, link_diags = link(entries)
+        diags = [d for e in entries for d in e.parsed.diagnostics]
+        diags += file_diagnostics or []
+        diags += link_diags
+        diags += apply_rules(entries, graph, as_of)
+        return KnowledgeBase(entries, graph, sort_diagnostics(diags), as_of)
 
 
 def load_knowledge_base(

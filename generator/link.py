@@ -3,6 +3,7 @@ chains, the current decision per technique and each technique's ring history (SP
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Iterator
@@ -104,11 +105,21 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
     for e in entries:
         by_id.setdefault(e.id, e)
     graph = Graph()
+    ids_of_kind: dict[str, list[str]] = {}
+    for i, e in by_id.items():
+        ids_of_kind.setdefault(e.kind, []).append(i)
     for e in entries:
+        # A few suggestions per record: a hostile record can name 50,000 missing ids.
+        suggestions = _SUGGESTIONS_PER_RECORD
         for fpath, target, kind in references(e):
             line, col = e.parsed.pos(fpath)
             t = by_id.get(target)
             if t is None:
+                close = None
+                if suggestions > 0:
+                    suggestions -= 1
+                    close = _closest_id(target, ids_of_kind.get(kind, []))
+                fix = f"did you mean '{close}'?" if close else "check the spelling"
                 diags.append(
                     error(
                         e.path,
@@ -117,7 +128,7 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
                         "E-REF-MISSING",
                         dotted(fpath),
                         f"no record has the id '{target}': expected a {kind} at "
-                        f"{_folder(kind)}/{target}.md (check the spelling)",
+                        f"{_folder(kind)}/{target}.md ({fix})",
                     )
                 )
             elif t.kind != kind:
@@ -139,6 +150,15 @@ def link(entries: list[Entry]) -> tuple[Graph, list[Diagnostic]]:
     diags += _check_supersedes(entries, by_id)
     _history(entries, graph)
     return graph, diags
+
+
+_SUGGESTIONS_PER_RECORD = 20
+
+
+def _closest_id(target: str, ids: list[str]) -> str | None:
+    """The id among `ids` (of the expected kind) spelt most like `target`, if one is close."""
+    close = difflib.get_close_matches(target, ids, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _folder(kind: str) -> str:

@@ -14,13 +14,29 @@ from .schema import Record
 
 @dataclass
 class Entry:
-    """One record file after parsing and validation. `record` is None when it is invalid."""
+    """One record file after parsing and validation. `record` is None when it is invalid.
+
+    An invalid record still has its well-typed fields checked by the rules (one run reports
+    every problem): `partial` is the record built from those fields only, and `broken`
+    names the top-level fields that are missing or invalid (rules say nothing about them).
+    """
 
     id: str
     kind: str
     path: str
     parsed: Parsed
     record: Record | None
+    partial: Record | None = None
+    broken: frozenset[str] = frozenset()
+
+    @property
+    def checked(self) -> Record | None:
+        """What the rules read: the record, else its well-typed part."""
+        return self.record if self.record is not None else self.partial
+
+    def has(self, name: str) -> bool:
+        """Whether field `name` (the model's name, e.g. ``pass_``) is usable by the rules."""
+        return name not in self.broken
 
 
 @dataclass(frozen=True)

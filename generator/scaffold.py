@@ -5,9 +5,11 @@ Nothing here overwrites a file: records are created with O_EXCL.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
+import shlex
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -44,16 +46,71 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def render_template(kind: str, title: str, schema_ref: str, today: date) -> str:
-    source = resources.files("generator.templates").joinpath("new", f"{kind}.md").read_text("utf-8")
+#: `assay new decision --status S` picks the template that checks without errors for S.
+STATUS_TEMPLATES = {
+    "ASSESS": "decision.md",
+    "TRIAL": "decision-trial.md",
+    "ADOPT": "decision-adopt.md",
+    "HOLD": "decision-hold.md",
+    "SKIP": "decision-skip.md",
+}
+
+
+def render_template(
+    kind: str,
+    title: str,
+    schema_ref: str,
+    today: date,
+    *,
+    technique: str | None = None,
+    status: str | None = None,
+    supersedes: str | None = None,
+) -> str:
+    name = STATUS_TEMPLATES[status or "ASSESS"] if kind == "decision" else f"{kind}.md"
+    source = resources.files("generator.templates").joinpath("new", name).read_text("utf-8")
+    if not supersedes:
+        source = source.replace("$supersedes_line\n", "")
     return Template(source).substitute(
         title=_yaml_string(title),
+        technique=_yaml_string(technique if technique is not None else title),
+        supersedes_line=f"supersedes: [{supersedes}]" if supersedes else "",
         schema_path=schema_ref,
         today=today.isoformat(),
         year=today.year,
         in_two_weeks=(today + timedelta(days=14)).isoformat(),
+        in_six_weeks=(today + timedelta(days=42)).isoformat(),
         in_three_months=(today + timedelta(days=90)).isoformat(),
     )
+
+
+_RING_WORDS = re.compile(
+    r"\b(adopt|adopting|trial|trialling|trialing|assess|assessing|hold|skip|"
+    r"skipping)\b",
+    re.IGNORECASE,
+)
+
+
+def _norm(technique: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", technique.lower()).split())
+
+
+def similar_technique(technique: str, existing: list[str]) -> str | None:
+    """An existing technique that `technique` probably means, although it is spelt differently:
+    the same words in another case or punctuation, the title of a decision that names a ring
+    ("Trial speculative decoding"), or a close spelling. None when it matches one exactly."""
+    if technique in existing:
+        return None
+    wanted = _norm(technique)
+    stripped = _norm(_RING_WORDS.sub(" ", technique))
+    by_norm = {_norm(t): t for t in existing}
+    for candidate in (wanted, stripped):
+        if candidate in by_norm:
+            return by_norm[candidate]
+    for norm, original in by_norm.items():
+        if norm and f" {norm} " in f" {wanted} ":  # its words, in order, within the title
+            return original
+    close = difflib.get_close_matches(stripped or wanted, list(by_norm), n=1, cutoff=0.85)
+    return by_norm[close[0]] if close else None
 
 
 def new_record(
@@ -64,10 +121,33 @@ def new_record(
     record_id: str | None,
     existing: set[str],
     today: date,
-) -> Path:
-    """Write a template for a new record and return its path. Raises ScaffoldError."""
+    *,
+    technique: str | None = None,
+    status: str | None = None,
+    techniques: dict[str, str] | None = None,
+) -> tuple[Path, str | None]:
+    """Write a template for a new record; return its path and the id of the decision it
+    supersedes (a new decision about a technique that already has one). `techniques` maps
+    each existing technique to its current decision. Raises ScaffoldError."""
     if kind not in KINDS:
         raise ScaffoldError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if kind != "decision" and (technique is not None or status is not None):
+        raise ScaffoldError("--technique and --status apply to decisions only")
+    if status is not None and status not in STATUS_TEMPLATES:
+        raise ScaffoldError(f"unknown status {status!r}: use one of {', '.join(STATUS_TEMPLATES)}")
+    supersedes = None
+    if kind == "decision":
+        techniques = techniques or {}
+        name = technique if technique is not None else title
+        near = similar_technique(name, list(techniques))
+        if near is not None and technique is None:
+            raise ScaffoldError(
+                f"the technique '{near}' already has a decision ({techniques[near]}): to record "
+                f"a new decision about it, run\n  assay new decision {_shell(title)} "
+                f"--technique {_shell(near)}\nor, for a separate radar entry, pass "
+                f"--technique {_shell(name)}"
+            )
+        supersedes = techniques.get(name)
     if not 3 <= len(title) <= 200:
         raise ScaffoldError(f"the title must have 3–200 characters (has {len(title)})")
     rid = record_id if record_id is not None else derive_id(title)
@@ -83,11 +163,20 @@ def new_record(
     folder = content / KINDS[kind][0]
     target = folder / f"{rid}.md"
     schema_ref = Path(os.path.relpath(root / "schemas" / f"{kind}.schema.json", folder)).as_posix()
-    text = render_template(kind, title, schema_ref, today)
+    text = render_template(
+        kind, title, schema_ref, today, technique=technique, status=status, supersedes=supersedes
+    )
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with target.open("x", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     except FileExistsError:
         raise ScaffoldError(f"{target} already exists: assay never overwrites a record") from None
-    return target
+    return target, supersedes
+
+
+def _shell(text: str) -> str:
+    """`text` as one shell word, double-quoted when that is safe (it reads best)."""
+    if re.fullmatch(r"[\w.-]+", text):
+        return text
+    return shlex.quote(text) if re.search(r"[\\$`\"!]", text) else f'"{text}"'

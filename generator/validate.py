@@ -8,17 +8,18 @@ message that says how to fix it. Unknown keys get a "did you mean …?" suggesti
 from __future__ import annotations
 
 import difflib
-import types
-import typing
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .diagnostics import Diagnostic, error
 from .parse import Parsed, Path_, dotted
 from .schema import Record
+from .shapes import allowed_keys, literal_values, mapping_shape, suggest
 
 _TYPE_WORDS = {
+    "int_parsing_size": "a whole number of a sensible size",
     "int_parsing": "a whole number",
     "int_type": "a whole number",
     "int_from_float": "a whole number",
@@ -47,44 +48,6 @@ _PATTERN_WORDS = {
     "^[a-z0-9][a-z0-9-]*$": "a slug: lowercase letters, digits and hyphens, e.g. p99-latency",
     "^[A-Z]{3}$": "a three-letter currency code such as USD or EUR",
 }
-
-
-def _unwrap(tp: Any) -> list[Any]:
-    """The concrete types inside Optional / Union / Annotated."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(tp):
-            out.extend(_unwrap(arg))
-        return out
-    return [tp]
-
-
-def allowed_keys(model: type[BaseModel], loc: Path_) -> list[str]:
-    """The keys a mapping at `loc` (a path into the data) accepts, for suggestions."""
-    current: list[Any] = [model]
-    for part in loc:
-        nxt: list[Any] = []
-        for tp in current:
-            for t in _unwrap(tp):
-                origin = typing.get_origin(t)
-                if isinstance(part, int) and origin is list:
-                    nxt.append(typing.get_args(t)[0])
-                elif isinstance(part, str) and isinstance(t, type) and issubclass(t, BaseModel):
-                    for name, info in t.model_fields.items():
-                        if (info.alias or name) == part:
-                            nxt.append(info.annotation)
-                elif isinstance(part, str) and origin is dict:
-                    nxt.append(typing.get_args(t)[1])
-        current = nxt
-    keys: list[str] = []
-    for tp in current:
-        for t in _unwrap(tp):
-            if isinstance(t, type) and issubclass(t, BaseModel):
-                keys.extend(info.alias or name for name, info in t.model_fields.items())
-    return keys
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
@@ -117,10 +80,37 @@ def _got(value: Any) -> str:
     return f"got {value!r}"
 
 
-def _message(err: Any, field: str) -> str:
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\S+")
+_MAPPING_ERRORS = {"model_type", "model_attributes_type", "dict_type"}
+_DATE_ERRORS = {
+    "date_parsing",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+    "date_type",
+}
+
+
+def _date_message(value: Any, got: str) -> str:
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        return f"{value.strip()!r} is not a calendar date (no such month or day): write a real date"
+    if isinstance(value, str) and (m := _DATETIME.fullmatch(value.strip())):
+        return f"must be a date without a time of day, {got}: write {m.group(1)}"
+    return f"must be a date written YYYY-MM-DD, e.g. 2026-03-01, {got}"
+
+
+def _message(err: Any, field: str, model: type[Record], dpath: Path_) -> str:
+    """The message for one pydantic error, in Assay's words (never pydantic's)."""
     etype = err["type"]
     ctx = err.get("ctx") or {}
-    got = _got(err.get("input"))
+    value = err.get("input")
+    got = _got(value)
+    if etype in _MAPPING_ERRORS and (shape := mapping_shape(model, dpath, value)):
+        return f"{shape}; {got}" if not shape.startswith("a criterion") else shape
+    if etype in _DATE_ERRORS:
+        return _date_message(value, got)
+    if etype == "list_type" and isinstance(value, str) and dpath:
+        return f"must be a list, {got}: write '{dpath[-1]}: [{value}]' or one '- item' per line"
     if etype in _TYPE_WORDS:
         return f"must be {_TYPE_WORDS[etype]}, {got}"
     if etype == "string_pattern_mismatch":
@@ -128,20 +118,24 @@ def _message(err: Any, field: str) -> str:
         for marker, words in _PATTERN_WORDS.items():
             if marker in pattern:
                 return f"must be {words}, {got}"
+        return f"has the wrong form, {got}"
     if etype == "finite_number":
         return f"must be a finite number (not .nan or .inf), {got}"
     if etype == "value_error":
-        return str(ctx.get("error", err["msg"]))
+        return str(ctx.get("error", "is not valid here"))
     if etype in _BOUND_WORDS:
         word, key = _BOUND_WORDS[etype]
         return f"must be {word} {ctx.get(key)}, {got}"
     if etype == "literal_error":
-        return f"must be one of {ctx.get('expected')}, {got}"
+        values = literal_values(str(ctx.get("expected", "")))
+        close = suggest(value, values) if isinstance(value, str) else None
+        hint = f": did you mean '{close}'?" if close else ""
+        return f"must be one of {', '.join(repr(v) for v in values)}, {got}{hint}"
     if etype == "string_too_short" and ctx.get("min_length") == 1:
         return f"must not be empty: write the {field} or remove the key"
     if etype in {"string_too_short", "string_too_long"}:
         limit = ctx.get("min_length", ctx.get("max_length"))
-        size = len(err["input"]) if isinstance(err.get("input"), str) else "?"
+        size = len(value) if isinstance(value, str) else "?"
         word = "at least" if etype == "string_too_short" else "at most"
         return f"must have {word} {limit} characters (has {size})"
     if etype in {"too_short", "too_long"}:
@@ -150,8 +144,8 @@ def _message(err: Any, field: str) -> str:
         return (
             f"needs {word} {limit} item{'s' if limit != 1 else ''} (has {ctx.get('actual_length')})"
         )
-    msg = str(err["msg"])
-    return f"{msg[0].lower()}{msg[1:]}, {got}"
+    # An error type this module does not know yet: say so in plain words, never pydantic's.
+    return f"is not a valid value here, {got}: see the schema of this field"
 
 
 def _either(messages: list[str]) -> str:
@@ -179,11 +173,19 @@ def validate_model(
     by_path: dict[Path_, list[Any]] = {}
     for err in errors:
         by_path.setdefault(_data_path(data, tuple(err["loc"])), []).append(err)
-    for dpath, errs in by_path.items():
+    missing = {p for p, errs in by_path.items() if errs[0]["type"] == "missing"}
+    absorbed: set[Path_] = set()  # missing keys that an unknown key is a typo of
+    allowed_at: dict[Path_, list[str]] = {}
+    suggestions = 20
+    # Unknown keys first, so that a typo of a required key is one diagnostic, not two.
+    ordered = sorted(by_path.items(), key=lambda item: item[1][0]["type"] != "extra_forbidden")
+    for dpath, errs in ordered:
         field = dotted(dpath)
         first = errs[0]
         etype = first["type"]
         if etype == "missing":
+            if dpath in absorbed:
+                continue
             line, col = parsed.pos(dpath[:-1])
             key = dpath[-1]
             diags.append(
@@ -199,9 +201,18 @@ def validate_model(
         elif etype == "extra_forbidden":
             line, col = parsed.pos(dpath, key=True)
             key = str(dpath[-1])
-            allowed = allowed_keys(model, dpath[:-1])
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            parent = dpath[:-1]
+            if parent not in allowed_at:
+                allowed_at[parent] = allowed_keys(model, parent)
+            allowed = allowed_at[parent]
+            close = []
+            if suggestions > 0:  # a hostile record can hold 70,000 unknown keys
+                suggestions -= 1
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'? " if close else ""
+            if close and (typo_of := (*dpath[:-1], close[0])) in missing:
+                absorbed.add(typo_of)
+                hint = f"did you mean '{close[0]}' (required, and missing)? "
             diags.append(
                 error(
                     path,
@@ -227,7 +238,51 @@ def validate_model(
             )
         else:
             line, col = parsed.pos(dpath)
-            messages = list(dict.fromkeys(_message(e, field) for e in errs))
+            messages = list(dict.fromkeys(_message(e, field, model, dpath) for e in errs))
             message = messages[0] if len(messages) == 1 else _either(messages)
             diags.append(error(path, line, col, "E-SCHEMA", field, message))
     return None, diags
+
+
+_ADAPTERS: dict[tuple[type[BaseModel], str], TypeAdapter[Any]] = {}
+
+
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    key = (model, name)
+    if key not in _ADAPTERS:
+        info = model.model_fields[name]
+        annotated: Any = (
+            Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        )
+        _ADAPTERS[key] = TypeAdapter(annotated)
+    return _ADAPTERS[key]
+
+
+def partial_record(
+    model: type[Record], data: dict[str, Any], diags: list[Diagnostic]
+) -> tuple[Record, frozenset[str]]:
+    """The well-typed part of an invalid record, for the rules, and the names of the fields
+    left out (missing or invalid: `diags` are this record's validation diagnostics).
+
+    Fields are kept or left out whole: a list with one bad item is left out, so no rule
+    reasons about a list it only partly sees. The result is built without validation
+    (`model_construct`); a field left out reads as None.
+    """
+    by_alias = {(info.alias or name): name for name, info in model.model_fields.items()}
+    broken = {by_alias[f] for d in diags if (f := d.field.split(".", 1)[0]) in by_alias}
+    values: dict[str, Any] = {}
+    for alias, name in by_alias.items():
+        if name in broken:
+            values[name] = None
+        elif alias in data:
+            try:
+                values[name] = _field_adapter(model, name).validate_python(data[alias])
+            except ValidationError:  # pragma: no cover - the whole record said it was valid
+                broken.add(name)
+                values[name] = None
+        elif model.model_fields[name].is_required():
+            broken.add(name)
+            values[name] = None
+    fields_set = {by_alias[a] for a in data if a in by_alias and by_alias[a] not in broken}
+    record = model.model_construct(_fields_set=fields_set, **values)
+    return record, frozenset(broken)

@@ -176,11 +176,11 @@ def test_the_pull_request_loop(knowledge_base: Path, tmp_path: Path) -> None:
     assert "**int8 vs fp16 KV cache, peak memory** (`kv-int8-memory`, added)" in md
     # (39.82 − 72.02) / 72.02 = −44.7 %, the means of the runs above.
     assert "| peak-memory-gb | int8 vs fp16 | -44.7 % [" in md and "| **better** |" in md
-    assert "| alex | 60 % | **true** |" in md
+    assert "| sam | 60 % | **true** |" in md
     # Brier by hand: nothing was scored before; now one prediction at 0.6 came true,
     # (0.6 − 1)² = 0.16, for everyone and for its owner.
     assert "| everyone | 0 → 1 | n/a | 0.160 |" in md
-    assert "| alex | 0 → 1 | n/a | 0.160 |" in md
+    assert "| sam | 0 → 1 | n/a | 0.160 |" in md
 
     data = json.loads(assay(kb, "summary", "--base", "main", "--format", "json").stdout)
     assert data["base"]["commit"] == git(kb, "rev-parse", "main").strip()

@@ -24,10 +24,11 @@ def _need(e: Entry, what: str, field: str, code: str, hint: str) -> Diagnostic:
 
 
 def check(e: Entry, ctx: Context) -> list[Diagnostic]:
-    r = e.record
+    r = e.checked
     assert isinstance(r, Decision)
     out: list[Diagnostic] = []
-    out += _status_rules(e, r)
+    if e.has("status"):
+        out += _status_rules(e, r)
     out += _stage_rules(e, r)
     out += _gate_rules(e, r)
     if r.time_box and r.time_box.end < r.time_box.start:
@@ -49,7 +50,7 @@ def check(e: Entry, ctx: Context) -> list[Diagnostic]:
                 "we use instead, which constraint rules it out, or what we measured",
             )
         )
-    if e.id not in ctx.superseded and r.stage != "closed":
+    if e.id not in ctx.superseded and e.has("stage") and r.stage != "closed":
         out += _due(e, r, ctx)
     return out
 
@@ -231,7 +232,8 @@ def _due(e: Entry, r: Decision, ctx: Context) -> list[Diagnostic]:
     today = ctx.as_of
     tb = r.time_box
     decided_since = tb is not None and any(g.on >= tb.end for g in r.gates or ())
-    if r.status == "TRIAL" and tb and tb.end < today and not decided_since:
+    trial = e.has("status") and e.has("gates") and r.status == "TRIAL"
+    if trial and tb and tb.end < today and not decided_since:
         out.append(
             warn(
                 e,

@@ -18,10 +18,10 @@ _LOCATOR = re.compile(
 
 
 def check(e: Entry, ctx: Context) -> list[Diagnostic]:
-    r = e.record
+    r = e.checked
     assert isinstance(r, Paper)
     out: list[Diagnostic] = []
-    p = r.pass_
+    p = r.pass_ if e.has("pass_") else 0
     if p >= 2:
         if r.key_insight is None:
             out.append(
@@ -69,9 +69,9 @@ def check(e: Entry, ctx: Context) -> list[Diagnostic]:
                 )
             )
     max_year = ctx.as_of.year + 1
-    if r.year > max_year:
+    if e.has("year") and r.year > max_year:
         out.append(err(e, ("year",), "E-SCHEMA", f"must be at most {max_year}, got {r.year}"))
-    if r.read_on > ctx.as_of:
+    if e.has("read_on") and r.read_on > ctx.as_of:
         out.append(
             err(
                 e,

@@ -11,10 +11,11 @@ from .base import Context, days, err, warn
 
 
 def check_prediction(e: Entry, ctx: Context) -> list[Diagnostic]:
-    r = e.record
+    r = e.checked
     assert isinstance(r, Prediction)
     out: list[Diagnostic] = []
-    if r.resolve_on <= r.made_on:
+    dates = e.has("made_on") and e.has("resolve_on")
+    if dates and r.resolve_on <= r.made_on:
         out.append(
             err(
                 e,
@@ -23,8 +24,10 @@ def check_prediction(e: Entry, ctx: Context) -> list[Diagnostic]:
                 f"resolve_on ({r.resolve_on}) must be after made_on ({r.made_on})",
             )
         )
+    if not e.has("resolution"):
+        return out
     if r.resolution is not None:
-        if r.resolution.resolved_on < r.made_on:
+        if e.has("made_on") and r.resolution.resolved_on < r.made_on:
             out.append(
                 err(
                     e,
@@ -33,7 +36,7 @@ def check_prediction(e: Entry, ctx: Context) -> list[Diagnostic]:
                     f"resolved_on ({r.resolution.resolved_on}) is before made_on ({r.made_on})",
                 )
             )
-    elif r.resolve_on < ctx.as_of:
+    elif e.has("resolve_on") and r.resolve_on < ctx.as_of:
         out.append(
             warn(
                 e,
@@ -47,9 +50,11 @@ def check_prediction(e: Entry, ctx: Context) -> list[Diagnostic]:
 
 
 def check_runbook(e: Entry, ctx: Context) -> list[Diagnostic]:
-    r = e.record
+    r = e.checked
     assert isinstance(r, Runbook)
     out: list[Diagnostic] = []
+    if not (e.has("last_reviewed") and e.has("review_every_days")):
+        return out
     if r.last_reviewed > ctx.as_of:
         out.append(
             err(
@@ -75,10 +80,10 @@ def check_runbook(e: Entry, ctx: Context) -> list[Diagnostic]:
 
 
 def check_postmortem(e: Entry, ctx: Context) -> list[Diagnostic]:
-    r = e.record
+    r = e.checked
     assert isinstance(r, Postmortem)
     out: list[Diagnostic] = []
-    for i in range(1, len(r.timeline)):
+    for i in range(1, len(r.timeline) if e.has("timeline") else 0):
         if r.timeline[i].on < r.timeline[i - 1].on:
             out.append(
                 err(
@@ -89,7 +94,7 @@ def check_postmortem(e: Entry, ctx: Context) -> list[Diagnostic]:
                     f"previous event's {r.timeline[i - 1].on}",
                 )
             )
-    for i, a in enumerate(r.actions):
+    for i, a in enumerate(r.actions if e.has("actions") else ()):
         if not a.done and a.due < ctx.as_of:
             out.append(
                 warn(
