@@ -25,11 +25,18 @@ def _properdocs() -> Engine:
     return ProperDocsEngine()
 
 
+def _zensical() -> Engine:
+    from .zensical import ZensicalEngine
+
+    return ZensicalEngine()
+
+
 #: name → factory; factories import their engine lazily (a missing engine only matters
 #: when it is chosen).
 ENGINES: dict[str, Callable[[], Engine]] = {
     "mkdocs": _mkdocs,
     "properdocs": _properdocs,
+    "zensical": _zensical,
 }
 
 

@@ -226,8 +226,16 @@ def test_title_element_cannot_be_broken_out_of(site: Path) -> None:
         assert head.count("<title>") == 1 and head.count("</title>") == 1
 
 
+def _search_index(site: Path) -> Path:
+    # MkDocs and ProperDocs (Material) write search/search_index.json; Zensical search.json.
+    for rel in ("search/search_index.json", "search.json"):
+        if (site / rel).is_file():
+            return site / rel
+    raise AssertionError(f"no search index in {site}")
+
+
 def test_search_index_strings_are_inert_as_html(site: Path) -> None:
-    index = json.loads((site / "search/search_index.json").read_text())
+    index = json.loads(_search_index(site).read_text())
     strings = _strings(index)
     assert any("PWN-data" in html.unescape(s) for s in strings)  # the record was indexed
     for s in strings:
