@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 from dataclasses import asdict
 from datetime import date
@@ -30,10 +31,21 @@ ROOT = click.option(
     show_default=True,
     help="Knowledge base root (holds content/ and optionally mkdocs.yml).",
 )
+
+
+def _as_of_in_range(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    from .schema.common import MAX_DAY, MIN_DAY
+
+    if value is not None and not MIN_DAY <= value.date() <= MAX_DAY:
+        raise click.BadParameter(f"must lie between {MIN_DAY} and {MAX_DAY}")
+    return value
+
+
 AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    callback=_as_of_in_range,
     help="Evaluate dates against this day (YYYY-MM-DD) instead of today.",
 )
 
@@ -89,7 +101,7 @@ def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: An
         if paths:
             wanted = _select(kb, paths)
             diags = [d for d in diags if d.path in wanted]
-            records = len(wanted)
+            records = len(wanted & {e.path for e in kb.entries})
         if strict:
             diags = [d.as_error() for d in diags]
         click.echo(FORMATTERS[fmt](diags, records), nl=False)
@@ -102,16 +114,26 @@ def check(paths: tuple[Path, ...], root: Path, fmt: str, strict: bool, as_of: An
 
 def _select(kb: KnowledgeBase, paths: tuple[Path, ...]) -> set[str]:
     by_abs = {(kb.root / e.path).resolve(): e.path for e in kb.entries}
+    # Files that are not records but have diagnostics (E-FOREIGN-FILE, …): never resolved,
+    # so a symlink is selected as itself, not as the record it points to.
+    by_name = {Path(os.path.abspath(kb.root / d.path)): d.path for d in kb.diagnostics}
     wanted: set[str] = set()
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             raise UsageError(f"{p}: no such file")
+        if (named := by_name.get(Path(os.path.abspath(p)))) is not None and p.is_symlink():
+            wanted.add(named)
+            continue
         resolved = p.resolve()
+        if named is not None:
+            wanted.add(named)
         if resolved.is_dir():
             wanted.update(rel for a, rel in by_abs.items() if a.is_relative_to(resolved))
+            here = Path(os.path.abspath(p))
+            wanted.update(rel for a, rel in by_name.items() if a.is_relative_to(here))
         elif resolved in by_abs:
             wanted.add(by_abs[resolved])
-        else:
+        elif named is None:
             click.echo(
                 f"{p}: not a record (records live in the six record folders); skipped", err=True
             )
@@ -362,7 +384,7 @@ ENGINE = click.option(
     type=click.Choice(sorted(ENGINES)),
     default=DEFAULT_ENGINE,
     show_default=True,
-    help="The engine that renders the compiled site (docs/design.md: differences).",
+    help="The engine that renders the compiled site (differences: docs/engines.md).",
 )
 
 
@@ -371,7 +393,7 @@ ENGINE = click.option(
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (nothing is built).")
 @click.option(
     "--site-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a bad one is refused by sitedir, in one line
     default=None,
     help="Where to write the site (default: site_dir of mkdocs.yml, else ROOT/site).",
 )

@@ -211,6 +211,11 @@ def locate(root: Path) -> Path:
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise KnowledgeBaseNotFound(f"cannot read {root / 'mkdocs.yml'}: {exc}") from exc
     content = (root / docs_dir).resolve()
+    if content == root.resolve() or not content.is_relative_to(root.resolve()):
+        raise KnowledgeBaseNotFound(
+            f"docs_dir '{docs_dir}' in {root / 'mkdocs.yml'} must be a folder inside the "
+            "knowledge base, not the root itself or a folder outside it (e.g. docs_dir: content)"
+        )
     if not content.is_dir():
         raise KnowledgeBaseNotFound(
             f"no knowledge base at {root}: expected a '{docs_dir}/' folder with papers/, "
@@ -340,9 +345,15 @@ def discover(root: Path, content: Path) -> list[SourceFile]:
 # -- maintainer files --------------------------------------------------------------------
 
 
+#: Characters a maintainer file or folder name may not hold: names become URLs, titles and
+#: navigation labels in engines that do not all escape them.
+_MARKUP_CHARS = frozenset("<>\"'`")
+
 _SVG_ACTIVE = re.compile(
     rb"<\s*script|<\s*foreignobject|<\s*iframe|<\s*embed|<\s*object|<!entity|"
-    rb"[\s\"'/]on[a-z]+\s*=|javascript\s*:|href\s*=\s*[\"']?\s*(?:&|data:)",
+    rb"[\s\"'/]on[a-z]+\s*=|javascript\s*:|href\s*=\s*[\"']?\s*data:|"
+    rb"href\s*=\s*[\"']?[^\"'>]*&(?!amp;)|<\s*(?:set|animate)\b[^>]*attributename\s*=\s*[\"']?"
+    rb"(?:xlink:)?href",
     re.IGNORECASE,
 )
 
@@ -359,6 +370,29 @@ def _script_allowlist(root: Path) -> set[str]:
         if isinstance(src, str) and "://" not in src:
             out.add(src.lstrip("/"))
     return out
+
+
+#: Top-level pages Assay generates besides the record folders' indexes (render/site.py).
+GENERATED_SECTIONS = frozenset({"radar", "review", "tags", "predictions", "records"})
+
+
+def _top_level_problem(name: str) -> tuple[str, str] | None:
+    """A top-level maintainer name that impersonates a record folder or replaces a
+    generated page, as (code, message); else None."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    if folded in FOLDER_KIND and name not in FOLDER_KIND:
+        return (
+            "E-UNSAFE-FILE",
+            f"looks like the record folder {folded}/ but is not one: what it holds would be "
+            f"published as trusted maintainer pages; move records into {folded}/ or rename it",
+        )
+    stem = folded.removesuffix(".md")
+    if folded.endswith(".md") and (stem in FOLDER_KIND or stem in GENERATED_SECTIONS):
+        return (
+            "E-PATH-COLLISION",
+            f"would be published at {stem}/, the address of a page Assay generates: rename it",
+        )
+    return None
 
 
 class _MaintainerWalk:
@@ -407,6 +441,17 @@ class _MaintainerWalk:
                 "E-UNSAFE-FILE",
                 "the name holds control or invisible characters: rename it (it is not published)",
             )
+            return None
+        if _MARKUP_CHARS.intersection(entry.name):
+            self.report(
+                rel,
+                "E-UNSAFE-FILE",
+                "the name holds characters that are markup in HTML (< > \" ' `): it would "
+                "reach page titles, navigation and links; rename it (it is not published)",
+            )
+            return None
+        if not rel.count("/") and (impostor := _top_level_problem(entry.name)) is not None:
+            self.report(rel, *impostor)
             return None
         path = Path(entry.path)
         try:
@@ -489,7 +534,7 @@ class _MaintainerWalk:
             return
         limit = MAX_PAGE_BYTES if is_page else MAX_ASSET_BYTES
         try:
-            data = read_bounded(target, limit)
+            data = _read_cached(target, limit)
         except UnsafeRead as exc:
             if exc.size is not None:
                 self.report(
@@ -515,6 +560,29 @@ class _MaintainerWalk:
             )
             return
         self.files.append(MaintainerFile(rel, data))
+
+
+#: Maintainer bytes by (path, inode, size, mtime): `assay serve` reloads the knowledge base
+#: after every edit and should not re-read every image each time.
+_CACHE: dict[tuple[str, int, int, int], bytes] = {}
+_CACHE_MAX_BYTES = 256 * 1024 * 1024
+_cached_bytes = 0
+
+
+def _read_cached(path: Path, limit: int) -> bytes:
+    st = os.stat(path, follow_symlinks=False)
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if (hit := _CACHE.get(key)) is not None and len(hit) <= limit:
+        return hit
+    data = read_bounded(path, limit)
+    global _cached_bytes
+    if _cached_bytes + len(data) > _CACHE_MAX_BYTES:
+        _CACHE.clear()
+        _cached_bytes = 0
+    if key not in _CACHE:
+        _CACHE[key] = data
+        _cached_bytes += len(data)
+    return data
 
 
 def maintainer_files(root: Path, content: Path) -> tuple[list[MaintainerFile], list[Diagnostic]]:

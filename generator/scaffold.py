@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import unicodedata
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -20,6 +21,9 @@ from .schema import ID_PATTERN, KINDS
 
 _ID = re.compile(ID_PATTERN)
 
+#: Latin letters that Unicode does not decompose into a base letter and a mark.
+_LATIN = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th"})
+
 
 class ScaffoldError(Exception):
     """Raised when a file cannot be written: it exists, or the id or kind is invalid."""
@@ -27,7 +31,10 @@ class ScaffoldError(Exception):
 
 def derive_id(title: str) -> str:
     """A valid record id from a title: 'LoRA: Low-Rank Adaptation' → 'lora-low-rank-adaptation'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    # 'Über-schnelle Attention für LLMs' → 'uber-schnelle-attention-fur-llms', not 'ber-…-f-r-…'.
+    folded = unicodedata.normalize("NFKD", title.lower().translate(_LATIN))
+    ascii_title = "".join(c for c in folded if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
     if len(slug) > 81:
         slug = slug[:81].rsplit("-", 1)[0] if "-" in slug[:81] else slug[:81]
     slug = slug.strip("-")

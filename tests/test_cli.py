@@ -126,6 +126,17 @@ def test_new_quotes_titles_safely(kb: Path) -> None:
     assert parse_record(path.read_bytes(), "x").data["title"] == title  # type: ignore[index]
 
 
+def test_new_derives_ids_from_accented_titles(kb: Path) -> None:
+    # Found by a new user: 'für' became 'f-r' (accented letters were dropped as punctuation).
+    from generator.scaffold import derive_id
+
+    assert derive_id("Über-schnelle Attention für LLMs") == "uber-schnelle-attention-fur-llms"
+    assert derive_id("Straße, Œuvre, Łódź, naïve café") == "strasse-oeuvre-lodz-naive-cafe"
+    code, out = run("new", "decision", "Évaluer ColBERT", "--root", str(kb))
+    assert code == 0, out
+    assert (kb / "content/decisions/evaluer-colbert.md").is_file()
+
+
 def test_schema_files_are_current() -> None:
     code, out = run("schema", "--check", "--root", str(REPO))
     assert code == 0, out

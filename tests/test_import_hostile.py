@@ -145,6 +145,22 @@ def test_a_record_over_1_mib_is_refused(kb: Path, tmp_path: Path) -> None:
     assert _snapshot(kb) == before
 
 
+def test_a_record_over_1_mib_names_the_tool_option_that_gives_fewer_runs(
+    kb: Path, tmp_path: Path
+) -> None:
+    # pytest-benchmark's defaults give a fast function ~60,000 rounds: the guide's first
+    # command then fails, and the message must say which pytest-benchmark option to use.
+    path = tmp_path / "bench.json"
+    data = [1.3e-05 + i * 1e-12 for i in range(60_000)]
+    benches = [{"name": n, "fullname": n, "stats": {"data": data}} for n in ("test_a", "test_b")]
+    path.write_text(json.dumps({"benchmarks": benches}))
+    before = _snapshot(kb)
+    with pytest.raises(ImportFailed, match="limited to 1 MiB") as err:
+        run_import("pytest-benchmark", [path], kb, "too-big")
+    assert "--benchmark-max-time" in str(err.value)
+    assert _snapshot(kb) == before
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(

@@ -586,3 +586,16 @@ def test_thousands_of_runs_are_analysed(kb: Path, tmp_path: Path, paired: bool) 
     code, out, _ = cli("stats", "big", "--root", str(kb), "--format", "json")
     assert code == 0
     assert __import__("json").loads(out)["comparisons"][0]["n_method"] == n
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_a_new_record_gets_the_mode_of_any_new_file(kb: Path, mask: int) -> None:
+    # Found by a new user: records created by import were 0600 (mkstemp's mode) while
+    # `assay new` and every other tool honour the umask.
+    old = os.umask(mask)
+    try:
+        run_import("hyperfine", [HYPERFINE], kb, "mode-check")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((kb / "content/benchmarks/mode-check.md").stat().st_mode)
+    assert mode == 0o666 & ~mask

@@ -184,3 +184,96 @@ def test_read_bounded_refuses_before_reading(tmp_path: Path) -> None:
 def test_display_path_escapes_what_could_forge_a_line() -> None:
     assert display_path("a\nb\u202ec\udcff") == "a\\x0ab\\u202ec\\xff"
     assert display_path("café.md") == "café.md"
+
+
+@pytest.mark.parametrize("docs_dir", ["/", "..", ".", "../elsewhere", "/etc"])
+def test_docs_dir_must_lie_inside_the_knowledge_base(tmp_path: Path, docs_dir: str) -> None:
+    from generator.load import KnowledgeBaseNotFound, locate
+
+    root, _ = _kb(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (root / "mkdocs.yml").write_text(f"site_name: x\ndocs_dir: {docs_dir}\n")
+    with pytest.raises(KnowledgeBaseNotFound, match="must be a folder inside"):
+        locate(root)
+
+
+def test_mkdocs_yml_is_read_bounded(tmp_path: Path) -> None:
+    from generator.load import KnowledgeBaseNotFound, locate
+
+    root, content = _kb(tmp_path)
+    (root / "mkdocs.yml").symlink_to("/dev/zero")
+    assert locate(root) == content.resolve()  # not a regular file: ignored, never read
+    (root / "mkdocs.yml").unlink()
+    (root / "mkdocs.yml").write_bytes(b"")
+    os.truncate(root / "mkdocs.yml", 10 * 1024**3)
+    with pytest.raises(KnowledgeBaseNotFound, match="cannot read"):
+        locate(root)
+
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        b"<svg><script>alert(1)</script></svg>",
+        b"<svg><SCRIPT >alert(1)</SCRIPT></svg>",
+        b"<svg onload=alert(1)/>",
+        b"<svg><rect/onclick='alert(1)'/></svg>",
+        b'<svg><a href="javascript:alert(1)"><text>x</text></a></svg>',
+        b'<svg><a xlink:href="jav&#x61;script:alert(1)">x</a></svg>',
+        b'<svg><a href="javascript&colon;alert(1)">x</a></svg>',
+        b'<svg><a href=" data:text/html,<script>alert(1)</script>">x</a></svg>',
+        b'<svg><a><set attributeName="href" to="java&#115;cript:alert(1)"/>x</a></svg>',
+        b"<svg><foreignObject><iframe src=x></iframe></foreignObject></svg>",
+        b'<!DOCTYPE svg [<!ENTITY x "y">]><svg>&x;</svg>',
+    ],
+)
+def test_active_svg_is_refused(tmp_path: Path, svg: bytes) -> None:
+    root, content = _kb(tmp_path)
+    (content / "guide" / "x.svg").write_bytes(svg)
+    files, diags = maintainer_files(root, content)
+    assert "guide/x.svg" not in [f.rel_path for f in files]
+    assert _codes(diags) == {"content/guide/x.svg": "E-UNSAFE-FILE"}
+
+
+def test_plain_svg_with_a_query_link_is_published(tmp_path: Path) -> None:
+    root, content = _kb(tmp_path)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><a href="https://x.org/?a=1&amp;b=2">'
+    (content / "guide" / "x.svg").write_bytes(svg + b"<rect width='10' height='10'/></a></svg>")
+    files, diags = maintainer_files(root, content)
+    assert diags == []
+    assert "guide/x.svg" in [f.rel_path for f in files]
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Papers", "E-UNSAFE-FILE"),
+        ("DECISIONS", "E-UNSAFE-FILE"),
+        ("\uff50apers", "E-UNSAFE-FILE"),  # fullwidth p: NFKC folds it to "papers"
+        ("radar.md", "E-PATH-COLLISION"),
+        ("Review.md", "E-PATH-COLLISION"),
+        ("papers.md", "E-PATH-COLLISION"),
+        ("tags.md", "E-PATH-COLLISION"),
+    ],
+)
+def test_top_level_names_that_impersonate_generated_parts(
+    tmp_path: Path, name: str, code: str
+) -> None:
+    root, content = _kb(tmp_path)
+    if name.endswith(".md"):
+        (content / name).write_text("# mine\n")
+    else:
+        (content / name).mkdir()
+        (content / name / "x.md").write_text("---\nrender_macros: true\n---\n{{ 7*7 }}\n")
+    files, diags = maintainer_files(root, content)
+    assert _codes(diags) == {f"content/{name}": code}
+    assert all(not f.rel_path.startswith(name) for f in files)
+
+
+def test_guide_pages_named_like_sections_are_fine_below_the_top(tmp_path: Path) -> None:
+    root, content = _kb(tmp_path)
+    (content / "guide" / "radar.md").write_text("# How to read the radar\n")
+    (content / "guide" / "papers").mkdir()
+    (content / "guide" / "papers" / "x.md").write_text("# x\n")
+    files, diags = maintainer_files(root, content)
+    assert diags == []
+    assert {"guide/radar.md", "guide/papers/x.md"} <= {f.rel_path for f in files}

@@ -249,7 +249,7 @@ def test_site_dir_that_could_lose_files_is_refused(kb: Path, tmp_path: Path) -> 
         (kb, 1, "overlaps"),
         (kb / "content" / "out", 1, "overlaps"),
         (precious, 1, "does not look like a built site"),
-        (a_file, 2, "is a file"),  # click refuses it as a usage error
+        (a_file, 1, "is a file"),
     )
     for target, want, why in cases:
         code, out = build(kb, target)

@@ -68,18 +68,33 @@ def _finite(x: object) -> float | None:
 
 
 def _t_interval(runs: Sequence[float]) -> tuple[float, float, float] | None:
-    """(mean, lo, hi) with the 95 % t-interval; None without runs; a point interval for n = 1."""
+    """(mean, lo, hi) with the 95 % t-interval; None without runs or without a finite mean;
+    a point interval for n = 1 or when the interval itself is not finite.
+
+    The arithmetic runs on values scaled by their largest magnitude, so runs near the
+    largest float (a hostile record may hold them) never overflow.
+    """
     n = len(runs)
-    if n == 0:
+    scale = max((abs(x) for x in runs), default=0.0)
+    if n == 0 or not math.isfinite(scale):
         return None
-    m = math.fsum(runs) / n
+    if scale == 0.0:
+        return 0.0, 0.0, 0.0
+    scaled = [x / scale for x in runs]
+    ms = math.fsum(scaled) / n
+    m = ms * scale
+    if not math.isfinite(m):
+        return None
     if n == 1:
         return m, m, m
     from scipy import stats
 
-    s = math.sqrt(math.fsum((x - m) ** 2 for x in runs) / (n - 1))
-    half = float(stats.t.ppf(0.975, n - 1)) * s / math.sqrt(n)
-    return m, m - half, m + half
+    s = math.sqrt(math.fsum((x - ms) ** 2 for x in scaled) / (n - 1))
+    half = float(stats.t.ppf(0.975, n - 1)) * s / math.sqrt(n) * scale
+    lo, hi = m - half, m + half
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return m, m, m
+    return m, lo, hi
 
 
 def _wilson(k: int, n: int) -> tuple[float, float] | None:
@@ -143,7 +158,7 @@ def benchmark_chart(
             runs.append({"method": label, "role": role, "value": x, "jitter": jitter})
         ci = _t_interval(xs)
         if ci is None:
-            said.append(f"{label}: no runs")
+            said.append(f"{label}: no finite mean" if xs else f"{label}: no runs")
             continue
         mean, lo, hi = ci
         means.append(

@@ -43,6 +43,19 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
+#: How to get fewer runs out of each tool, for a record that would exceed 1 MiB.
+FEWER_RUNS = {
+    "pytest-benchmark": "pytest-benchmark runs a fast function for tens of thousands of rounds "
+    "by default: re-run pytest with --benchmark-max-time=0.05, or time it with "
+    "benchmark.pedantic(..., rounds=30)",
+    "hyperfine": "re-run hyperfine with fewer --runs",
+    "google-benchmark": "re-run with fewer --benchmark_repetitions",
+    "asv": "re-run asv with a smaller repeat setting",
+    "lm-eval": "each item is a run: evaluate fewer items with lm-eval's --limit",
+    "csv": "keep fewer rows per method and metric",
+}
+
+
 def import_into(
     root: Path,
     record_id: str,
@@ -107,7 +120,7 @@ def import_into(
     if len(new) > MAX_BYTES:
         raise ImportFailed(
             f"{rel} would be {len(new):,} bytes; records are limited to 1 MiB: import fewer "
-            "runs (e.g. fewer rounds or repetitions) or fewer methods"
+            f"runs or fewer methods ({FEWER_RUNS.get(plan.fmt, 'fewer rounds or repetitions')})"
         )
     diags = _check(
         root, content, rel, new, [(f.kind, f.rel_path, f.raw, f.io_error) for f in files], today
@@ -227,12 +240,20 @@ def _check(
     return [d for d in kb.diagnostics if d.path == rel]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write(target: Path, data: bytes, expected: bytes | None) -> None:
     """Write atomically: a new file never replaces one that appeared meanwhile, and an
     edited file is replaced only if it still holds the bytes the edit was made from."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".assay-import", dir=target.parent)
     try:
+        # mkstemp creates the file 0600; a new record gets the mode any new file would.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
 
 from .. import compute
@@ -15,6 +15,7 @@ from ..charts.radar_svg import (
     radar_legend_html,
     radar_svg,
 )
+from ..dates import shift
 from ..model import KnowledgeBase
 from ..radar import radar_rows, radar_steps
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
@@ -114,7 +115,7 @@ def _benchmark_rows(kb: KnowledgeBase) -> list[list[str]]:
 def _runbook_rows(kb: KnowledgeBase) -> list[list[str]]:
     rows = []
     for rid, rb in _records(kb, "runbook", Runbook):
-        due = rb.last_reviewed + timedelta(days=rb.review_every_days)
+        due = shift(rb.last_reviewed, rb.review_every_days)
         rows.append(
             [
                 link_to("runbook", rid, rb.title),
@@ -174,11 +175,15 @@ _INDEXES: dict[str, tuple[list[str], str, Callable[[KnowledgeBase], list[list[st
 
 def kind_index(kb: KnowledgeBase, kind: str) -> str:
     """A table of every record of a kind with its key fields."""
-    header, intro, rows = _INDEXES[kind]
+    header, intro, make_rows = _INDEXES[kind]
+    rows = list(make_rows(kb))
+    # assay.js sorts and filters tables of two rows or more: promise it only then.
+    if len(rows) >= 2:
+        intro += " Sort by any column; filter below."
     # The empty marker asks assay.js for filters over the table that follows it.
     return (
-        f"{WIDE}# {KIND_TITLES[kind]}\n\n{intro} Sort by any column; filter below.\n\n"
-        f'<div class="assay-index"></div>\n\n{table(header, rows(kb))}'
+        f"{WIDE}# {KIND_TITLES[kind]}\n\n{intro}\n\n"
+        f'<div class="assay-index"></div>\n\n{table(header, rows)}'
     )
 
 
@@ -202,7 +207,7 @@ def radar_entries(kb: KnowledgeBase) -> list[RadarEntry]:
     """The radar's blips: the current decision of each technique, with "new" (first recorded
     in the last RECENT_DAYS) or "in"/"out" (its last move, in that window, towards or away
     from the centre)."""
-    since = kb.as_of - timedelta(days=RECENT_DAYS)
+    since = shift(kb.as_of, -RECENT_DAYS)
     out = []
     for r in radar_rows(kb):
         first = kb.by_id[kb.graph.history[r["technique"]][0]].record
@@ -485,7 +490,7 @@ def review_page(kb: KnowledgeBase) -> str:
         table(["Trial", "Owner", "Time-box ends", "State"], sorted(trials)),
     )
     # A technique's first decision is a move too: from nothing into its ring.
-    steps = radar_steps(kb, kb.as_of - timedelta(days=30), kb.as_of)
+    steps = radar_steps(kb, shift(kb.as_of, -30), kb.as_of)
     out += section(
         f"Radar moves in the last 30 days ({len(steps)})",
         "New techniques on the radar, ring changes and stage changes, newest first.\n\n"

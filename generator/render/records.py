@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from .. import compute
+from ..dates import shift
 from ..model import Entry, KnowledgeBase
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import Criterion
@@ -17,6 +17,7 @@ from ..stats import (
     format_effect,
     format_level,
     unit_of_difference,
+    verdict_meaning,
 )
 from .charts import ChartSink
 from .markdown import (
@@ -438,7 +439,14 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             verdict_rows,
         )
         + "\n"
-        + "".join(f"- **{v}**: {VERDICT_MEANING[v]}.\n" for v in present)
+        + "".join(
+            f"- **{v}**: "
+            + verdict_meaning(
+                v, [c.judgement.min_effect is not None for c in s.comparisons if c.verdict == v]
+            )
+            + ".\n"
+            for v in present
+        )
         + "\n"
         + "\n".join(f"- {d}" for d in details)
         + "\n\n"
@@ -692,7 +700,7 @@ def _prediction(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
 def _runbook(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
     r = e.record
     assert isinstance(r, Runbook)
-    due = r.last_reviewed + timedelta(days=r.review_every_days)
+    due = shift(r.last_reviewed, r.review_every_days)
     stale = due < kb.as_of
     out = (badge("review overdue", "overdue") if stale else badge("reviewed", "current")) + "\n\n"
     out += (

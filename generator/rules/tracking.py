@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from ..dates import shift
 from ..diagnostics import Diagnostic
 from ..model import Entry
 from ..schema import Postmortem, Prediction, Runbook
@@ -64,7 +63,7 @@ def check_runbook(e: Entry, ctx: Context) -> list[Diagnostic]:
                 f"last_reviewed {r.last_reviewed} is after today ({ctx.as_of})",
             )
         )
-    due = r.last_reviewed + timedelta(days=r.review_every_days)
+    due = shift(r.last_reviewed, r.review_every_days)
     if due < ctx.as_of:
         out.append(
             warn(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 #: A record id: the file stem, unique across the knowledge base (SPEC §1).
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,80}$"
@@ -17,6 +18,25 @@ HttpUrl = Annotated[
     StringConstraints(pattern=r"^https?://[^\s/?#]+\.[^\s]+$"),
     Field(json_schema_extra={"format": "uri"}),
 ]
+#: The days a record may name (docs/design.md): wide enough for any real record, narrow
+#: enough that adding any allowed day count stays far from `date.max` (no OverflowError).
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(2999, 12, 31)
+#: The longest interval a record may give in days (`review_every_days`): ten years.
+MAX_DAYS = 3660
+
+
+def _day_in_range(value: date) -> date:
+    if not MIN_DAY <= value <= MAX_DAY:
+        raise ValueError(
+            f"{value.isoformat()} is out of range: dates must lie between {MIN_DAY} and "
+            f"{MAX_DAY} (a typo in the year?)"
+        )
+    return value
+
+
+#: A date field of a record: ISO `YYYY-MM-DD`, between MIN_DAY and MAX_DAY.
+Day = Annotated[date, AfterValidator(_day_in_range)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from .common import FiniteFloat, NonNegative, Record, RecordId, Strict, Text
+from .common import Day, FiniteFloat, NonNegative, Record, RecordId, Strict, Text
 
 Status = Literal["ADOPT", "TRIAL", "ASSESS", "HOLD", "SKIP"]
 Stage = Literal["discovery", "validation", "integration", "production", "closed"]
@@ -50,21 +49,21 @@ class Criterion(Strict):
 
 class Gate(Strict):
     gate: GateName
-    on: date
+    on: Day
     answer: Literal["YES", "NO", "NOT-YET"]
     by: Text
     conditions: str | None = None
 
 
 class TimeBox(Strict):
-    start: date
-    end: date
+    start: Day
+    end: Day
 
 
 class NextAction(Strict):
     action: Text
     owner: Text
-    due: date
+    due: Day
 
 
 class Alternative(Strict):
@@ -79,12 +78,17 @@ class Skip(Strict):
     detail: Text
 
 
+#: Bounds that keep cost-benefit arithmetic finite (a product of two is at most 1e19).
+Weeks = Annotated[NonNegative, Field(le=10_000)]
+Amount = Annotated[NonNegative, Field(le=1e15)]
+
+
 class CostBenefit(Strict):
-    implementation_weeks: NonNegative
-    engineer_week_cost: NonNegative
-    one_time_cost: NonNegative = 0.0
-    monthly_cost: NonNegative
-    monthly_benefit: NonNegative
+    implementation_weeks: Weeks
+    engineer_week_cost: Amount
+    one_time_cost: Amount = 0.0
+    monthly_cost: Amount
+    monthly_benefit: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
 
 
@@ -95,7 +99,7 @@ class Decision(Record):
     status: Status
     stage: Stage
     owner: Text
-    decided_on: date
+    decided_on: Day
     rationale: Text
     papers: list[RecordId] | None = None
     benchmarks: list[RecordId] | None = None
@@ -108,7 +112,7 @@ class Decision(Record):
     next_action: NextAction | None = None
     alternatives: list[Alternative] | None = None
     skip: Skip | None = None
-    revisit_on: date | None = None
+    revisit_on: Day | None = None
     gates: list[Gate] | None = None
     cost_benefit: CostBenefit | None = None
 

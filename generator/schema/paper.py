@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import FiniteFloat, HttpUrl, Record, Strict, Text
+from .common import MAX_DAY, Day, FiniteFloat, HttpUrl, Record, Strict, Text
 
 RedFlagKind = Literal[
     "weak-baselines",
@@ -50,13 +49,13 @@ class Viability(Strict):
 class Paper(Record):
     kind: Literal["paper"] | None = None
     authors: Annotated[list[Text], Field(min_length=1)]
-    year: Annotated[int, Field(ge=1950)]
+    year: Annotated[int, Field(ge=1950, le=MAX_DAY.year)]
     venue: str | None = None
     url: HttpUrl
     code: HttpUrl | None = Field(
         None, description='official code; null = "checked: no code released"'
     )
-    read_on: date
+    read_on: Day
     pass_: Annotated[int, Field(alias="pass", ge=1, le=3, description="reading pass reached")]
     relevance: Score
     summary: Annotated[str, Field(min_length=1, max_length=300)]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import Record, RecordId, Strict, Text
+from .common import Day, Record, RecordId, Strict, Text
 
 Pattern = Literal[
     "benchmark-production-gap",
@@ -19,7 +18,7 @@ Pattern = Literal[
 
 
 class Event(Strict):
-    on: date
+    on: Day
     event: Text
 
 
@@ -31,14 +30,14 @@ class Failure(Strict):
 class Action(Strict):
     action: Text
     owner: Text
-    due: date
+    due: Day
     done: bool
 
 
 class Postmortem(Record):
     kind: Literal["postmortem"] | None = None
     owner: Text
-    occurred_on: date
+    occurred_on: Day
     decision: RecordId | None = None
     outcome: Literal["killed", "rolled-back", "over-budget", "failed-in-production", "other"]
     timeline: Annotated[list[Event], Field(min_length=2)]

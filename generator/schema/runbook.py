@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import Record, RecordId, Strict, Text
+from .common import MAX_DAYS, Day, Record, RecordId, Strict, Text
 
 
 class FailureMode(Strict):
@@ -25,8 +24,8 @@ class Runbook(Record):
     kind: Literal["runbook"] | None = None
     owner: Text
     decision: RecordId
-    last_reviewed: date
-    review_every_days: Annotated[int, Field(ge=1)] = 90
+    last_reviewed: Day
+    review_every_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 90
     verify: Annotated[list[Text], Field(min_length=1)]
     failure_modes: Annotated[list[FailureMode], Field(min_length=1)]
     monitoring: Annotated[list[Signal], Field(min_length=1)]

@@ -51,6 +51,7 @@ from .text import (
     interval_phrase,
     predictions_text,
     unit_of_difference,
+    verdict_meaning,
 )
 
 __all__ = [
@@ -92,5 +93,6 @@ __all__ = [
     "runs_needed",
     "t_test_power",
     "unit_of_difference",
+    "verdict_meaning",
     "wilson_interval",
 ]

@@ -498,6 +498,9 @@ def _power(
                 # TOST when nothing changes: each one-sided test at 90 % power gives the
                 # pair at least 80 % (P(both) ≥ 1 − 0.1 − 0.1): a slightly conservative count.
                 equivalence, _ = runs_needed(delta, c.noise_sd, alpha, c.paired, power=0.9, sides=1)
+    # Power alone may ask for 2 runs, but fewer than MIN_RUNS give no verdict (too-few-runs).
+    needed = None if needed is None else max(needed, MIN_RUNS)
+    equivalence = None if equivalence is None else max(equivalence, MIN_RUNS)
     mde = detectable_effect(c.n_a, c.n_b, c.noise_sd, level, c.paired, sides=sides)
     mde_rel = None
     if mde is not None and rel_ok and c.mean_b:

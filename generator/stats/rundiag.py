@@ -12,7 +12,8 @@ rules page) and the runs field it concerns:
 * `W-RUN-OUTLIER` — a run far from the others: the modified z-score of Iglewicz & Hoaglin
   (1993), 0.6745·|x − median| / MAD, above 3.5. Robust: one wild run cannot hide itself by
   inflating the spread. Skipped when more than half the runs are equal (MAD = 0). Paired:
-  on the differences; unpaired: each series.
+  on the differences; unpaired: each series. More than three in one series (thousands of
+  imported rounds) make one warning that counts them and names the three farthest.
 * `W-TESTS-DISAGREE` — the t-test and the rank test disagree on significance at alpha
   (unadjusted p of both): a sign of outliers, skew or heavy tails driving one of them. Only
   raised when the rank test could reach p < alpha with this many runs at all (an exact
@@ -33,6 +34,7 @@ from ._common import finite, quiet
 
 TREND_MIN_RUNS = 5
 OUTLIER_Z = 3.5
+MAX_LISTED_OUTLIERS = 3  # more outliers in one series are reported as one counted warning
 _MAD_TO_Z = 0.6745  # Φ⁻¹(0.75): makes the MAD comparable with a standard deviation
 
 
@@ -104,7 +106,26 @@ def series_diagnostics(
                 "or randomise their order, and re-run; the tests assume runs are exchangeable.",
             )
         )
-    for i, z in outliers(values):
+    far = outliers(values)
+    if len(far) > MAX_LISTED_OUTLIERS:
+        # Thousands of imported rounds (pytest-benchmark) can hold dozens of outliers: one
+        # warning that counts them and names the farthest, not one line each.
+        worst = sorted(far, key=lambda iz: -iz[1])[:MAX_LISTED_OUTLIERS]
+        named = ", ".join(f"run {i + 1} ({values[i]:.6g}, z = {z:.1f})" for i, z in worst)
+        out.append(
+            RunDiagnostic(
+                "W-RUN-OUTLIER",
+                metric,
+                who,
+                field,
+                f"{len(far)} of the {len(values)} runs of {what} are far from the others "
+                f"(robust z above {OUTLIER_Z}; the farthest: {named}): look for what disturbed "
+                "them (other load, garbage collection, frequency scaling); if they were "
+                "disturbed, re-run rather than delete them, and say so in the record.",
+            )
+        )
+        far = []
+    for i, z in far:
         out.append(
             RunDiagnostic(
                 "W-RUN-OUTLIER",

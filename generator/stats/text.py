@@ -29,6 +29,34 @@ VERDICT_MEANING = {
     "undetermined": "no verdict: no test can be computed for these values (see the notes)",
 }
 
+#: `better`/`worse` when the metric sets no `min_effect`: significance alone, size not judged.
+NO_MIN_EFFECT_MEANING = {
+    "better": "a real improvement; no min_effect is set on this metric, so whether it is large "
+    "enough to matter is not judged (set min_effect to judge it)",
+    "worse": "a real deterioration; no min_effect is set on this metric, so whether it is large "
+    "enough to matter is not judged (set min_effect to judge it)",
+}
+
+#: The same for ablations (full method against a variant without a component).
+ABLATION_NO_MIN_EFFECT_MEANING = {
+    "better": "the component helps; no min_effect is set on this metric, so whether it helps "
+    "enough to matter is not judged",
+    "worse": "the component hurts; no min_effect is set on this metric, so whether it hurts "
+    "enough to matter is not judged",
+}
+
+
+def verdict_meaning(verdict: str, min_effect_set: Sequence[bool]) -> str:
+    """What a comparison verdict means, given whether the metrics it was reached on set
+    `min_effect`: `better`/`worse` claim a size only where one is set."""
+    meaning = VERDICT_MEANING[verdict]
+    if verdict not in NO_MIN_EFFECT_MEANING or all(min_effect_set):
+        return meaning
+    if not any(min_effect_set):
+        return NO_MIN_EFFECT_MEANING[verdict]
+    return f"{meaning}; where the metric sets no min_effect, only that the change is real"
+
+
 #: Ablations compare the full method with a variant that lacks a component.
 ABLATION_MEANING = {
     "better": "the component helps, by at least the smallest change that matters",
@@ -52,6 +80,13 @@ def format_p(p: float | None) -> str:
 def _p_phrase(p: float | None) -> str:
     s = format_p(p)
     return f"p {s}" if s.startswith("<") else f"p = {s}"
+
+
+def _outcome(p: float | None, alpha: float, yes: str, no: str) -> str:
+    """What a one-sided test concluded, in words, at alpha."""
+    if p is None:
+        return "not computed"
+    return f"{yes if p < alpha else no} at alpha = {alpha:g}"
 
 
 def _num(x: float | None, digits: int = 4) -> str:
@@ -190,17 +225,19 @@ def _paragraph(
     tests = f"t-test {_p_phrase(c.p)}, {_p_phrase(c.p_holm)} after Holm"
     if j.guardrail:
         tests = (
-            f"test of 'worse by the margin or more' {_p_phrase(j.p_noninferiority)}, "
-            f"of 'worse by more than the margin' {_p_phrase(j.p_inferiority)}"
+            f"non-inferiority test {_p_phrase(j.p_noninferiority)} ('worse by the margin or "
+            f"more' {_outcome(j.p_noninferiority, alpha, 'ruled out', 'not ruled out')}), "
+            f"inferiority test {_p_phrase(j.p_inferiority)} ('worse by more than the margin' "
+            f"{_outcome(j.p_inferiority, alpha, 'shown', 'not shown')})"
         )
     elif j.p_equivalence is not None and c.verdict in {"equivalent", "inconclusive"}:
         tests += f", equivalence test {_p_phrase(j.p_equivalence)}"
     tests += f"; rank test {_p_phrase(c.rank_p)}; {_effect(c.effect_size_kind, c.effect_size)}"
-    out = [
-        head,
-        f"  {body}; {tests}.",
-        f"  Meaning: {meanings.get(c.verdict, VERDICT_MEANING[c.verdict])}.",
-    ]
+    meaning = meanings.get(c.verdict, VERDICT_MEANING[c.verdict])
+    if j.min_effect is None and c.verdict in NO_MIN_EFFECT_MEANING:
+        plain = meanings is VERDICT_MEANING
+        meaning = (NO_MIN_EFFECT_MEANING if plain else ABLATION_NO_MIN_EFFECT_MEANING)[c.verdict]
+    out = [head, f"  {body}; {tests}.", f"  Meaning: {meaning}."]
     if c.verdict == "inconclusive" and (settle := _settle(c, n_here, alpha)):
         out.append(f"  To settle it: {settle}.")
     out += [f"  note: {n}" for n in c.notes]

@@ -14,6 +14,7 @@ from generator.stats import (
     benchmark_text,
     format_p,
     predictions_text,
+    verdict_meaning,
 )
 
 
@@ -105,6 +106,10 @@ def test_guardrail_and_equivalence_are_explained() -> None:
     assert "(guardrail: must not get worse by 1 % or more): NON-INFERIOR" in text
     assert "90 % CI; its ends are the one-sided 95 % bounds" in text
     assert "Meaning: the guardrail holds" in text
+    # Both one-sided tests say in words what they concluded (found by a new user: "test of
+    # 'worse by the margin or more' p = 0.0076" left open whether that was good or bad).
+    assert "('worse by the margin or more' ruled out at alpha = 0.05)" in text
+    assert "('worse by more than the margin' not shown at alpha = 0.05)" in text
     eq = _one(base, new, min_effect=0.05)
     assert "EQUIVALENT" in eq and "Meaning: no change that matters" in eq
     assert "90 % CI, the interval of the equivalence test" in eq
@@ -123,3 +128,31 @@ def test_ablation_contribution_in_percentage_points() -> None:
     text = benchmark_text(analyse_benchmark(b), {"recall": "%"})
     row = next(line for line in text.splitlines() if line.startswith("recall") and "no-x" in line)
     assert "+5 pp" in row and "+6.2 %" in row  # 5 points of recall = 6.25 % of the variant
+
+
+def test_better_without_min_effect_does_not_claim_a_size_that_matters() -> None:
+    # A metric without min_effect (what `assay import` writes) has no "smallest change
+    # that matters": the verdict may say the change is real, never that it is large enough.
+    b = Benchmark(
+        "t", paired=False, alpha=0.05,
+        metrics=[Metric("time", "lower", "s", None)],
+        methods=[
+            Method("old", {"time": [10.0, 10.2, 9.9, 10.1, 10.0]}, True),
+            Method("new", {"time": [8.0, 8.1, 7.9, 8.2, 8.0]}),
+        ],
+        ablations=Ablations("new", [AblationVariant("no-x", ["x"], {"time": [9.0, 9.1, 8.9, 9.0, 9.1]})]),
+    )  # fmt: skip
+    text = benchmark_text(analyse_benchmark(b), {"time": "s"})
+    assert "new vs old on time: BETTER" in text
+    assert "at least as large as the smallest change" not in text
+    assert "by at least the smallest change" not in text
+    assert "Meaning: a real improvement; no min_effect is set on this metric" in text
+    assert "Meaning: the component helps; no min_effect is set on this metric" in text
+
+
+def test_verdict_meaning_names_min_effect_only_where_set() -> None:
+    assert "at least as large as the smallest change" in verdict_meaning("better", [True])
+    assert verdict_meaning("worse", [False]).startswith("a real deterioration; no min_effect")
+    mixed = verdict_meaning("better", [True, False])
+    assert "at least as large" in mixed and "sets no min_effect" in mixed
+    assert verdict_meaning("inconclusive", [False]).startswith("the data cannot tell")

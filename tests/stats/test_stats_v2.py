@@ -153,6 +153,43 @@ def test_trend_and_outlier_diagnostics() -> None:
                for d in s.diagnostics)  # fmt: skip
 
 
+def test_runs_needed_is_never_below_the_runs_a_verdict_needs() -> None:
+    # Found by a new user: `assay stats fa2-vs-sdpa-ranking-encoder` said "runs needed 2"
+    # for peak memory (tiny noise), but 2 runs per method give too-few-runs, not a verdict.
+    base = [61.8, 61.2, 62.4, 61.0, 62.1, 61.6, 62.3, 61.6]
+    noise = [0.05, -0.04, 0.02, 0.0, -0.03, 0.04, -0.02, 0.01]
+    new = [b - 23.3 + d for b, d in zip(base, noise, strict=True)]
+    b = Benchmark(
+        "mem", True, 0.05, [Metric("mem", "lower", "GiB", 0.1)],
+        [Method("base", {"mem": base}, True), Method("new", {"mem": new})],
+    )  # fmt: skip
+    (c,) = analyse_benchmark(b).comparisons
+    assert c.verdict == "better"
+    assert c.runs_needed == 3
+    assert c.judgement.runs_needed_equivalence == 3
+
+
+def test_many_outliers_in_one_series_make_one_counted_warning() -> None:
+    # Found by a new user: 3,073 imported pytest-benchmark rounds gave 77 W-RUN-OUTLIER
+    # lines. More than three in a series: one warning, with the count and the three farthest.
+    from generator.stats.rundiag import series_diagnostics
+
+    values = [10.0 + 0.01 * (i % 10) for i in range(200)]
+    for i, v in ((20, 30.0), (50, 90.0), (80, 40.0), (120, 60.0), (160, 35.0)):
+        values[i] = v
+    diags = [d for d in series_diagnostics(values, "t", "m", "f", 0.05, "the runs")
+             if d.code == "W-RUN-OUTLIER"]  # fmt: skip
+    assert len(diags) == 1
+    msg = diags[0].message
+    assert msg.startswith("5 of the 200 runs of the runs are far from the others")
+    assert "run 51 (90," in msg and "run 121 (60," in msg and "run 81 (40," in msg
+    assert "run 21 " not in msg and "run 161 " not in msg  # only the three farthest
+    three = [10.0 + 0.01 * (i % 10) for i in range(200)]
+    three[5] = three[9] = three[13] = 50.0
+    assert len([d for d in series_diagnostics(three, "t", "m", "f", 0.05, "x")
+                if d.code == "W-RUN-OUTLIER"]) == 3  # fmt: skip
+
+
 def test_tests_disagree_diagnostic() -> None:
     # One huge run makes Welch's t-test lose significance that the rank test keeps.
     base = [10.0, 10.1, 10.2, 10.3, 10.4, 10.5, 10.6, 10.7]
