@@ -286,8 +286,19 @@ def stats(
     kb = _load(root)
     if predictions:
         result = compute.prediction_stats(kb, owner, tag)
+        if result.n == 0 and (owner or tag):
+            # A filter that matches nothing is usually a misspelt owner or tag: say so and fail
+            # rather than print a table of n/a that looks like a result.
+            if fmt == "json":
+                click.echo(
+                    printable_json(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+                )
+            click.echo(f"error: {_no_predictions_match(kb, owner, tag)}", err=True)
+            sys.exit(1)
         if fmt == "json":
             click.echo(printable_json(json.dumps(result.to_json(), indent=2, ensure_ascii=False)))
+        elif result.n == 0:
+            click.echo("no predictions in the knowledge base yet; 'assay new prediction TITLE'")
         else:
             click.echo(printable_lines(predictions_text(result)), nl=False)
         return
@@ -305,6 +316,21 @@ def stats(
         click.echo(printable_json(json.dumps(result_b.to_json(), indent=2, ensure_ascii=False)))
     else:
         click.echo(printable_lines(benchmark_text(result_b, compute.units(entry.record))), nl=False)
+
+
+def _no_predictions_match(kb: KnowledgeBase, owner: str | None, tag: str | None) -> str:
+    from .schema import Prediction
+    from .terminal import printable
+
+    records = [e.record for e in kb.of_kind("prediction") if isinstance(e.record, Prediction)]
+    parts = []
+    if owner:
+        owners = sorted({r.owner for r in records})
+        parts.append(f"--owner {owner!r} (owners: {', '.join(owners) or 'none'})")
+    if tag:
+        tags = sorted({t for r in records for t in r.tags or ()})
+        parts.append(f"--tag {tag!r} (tags: {', '.join(tags) or 'none'})")
+    return printable("no predictions match " + " and ".join(parts))
 
 
 @main.command()
@@ -345,41 +371,14 @@ def due(root: Path, as_of: Any, fmt: str) -> None:
 )
 def radar(root: Path, fmt: str) -> None:
     """The current radar: technique, area, ring, owner, next action, last move."""
-    from .radar import radar_rows
+    from .radar import radar_rows, radar_text
 
     kb = _load(root)
     rows = radar_rows(kb)
     if fmt == "json":
         click.echo(printable_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
-    header = ("ring", "technique", "area", "stage", "owner", "next action", "last move")
-    table = [header] + [
-        (
-            r["ring"],
-            r["technique"],
-            r["area"],
-            r["stage"],
-            r["owner"],
-            (
-                f"{r['next_action']['action']} ({r['next_action']['due']})"
-                if r["next_action"]
-                else "-"
-            ),
-            (
-                f"{r['last_move']['from']}→{r['ring']} {r['last_move']['on']}"
-                if r["last_move"]
-                else "-"
-            ),
-        )
-        for r in rows
-    ]
-    widths = [min(40, max(len(str(row[i])) for row in table)) for i in range(len(header))]
-    for row in table:
-        click.echo(
-            printable_lines(
-                "  ".join(str(c)[:40].ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            )
-        )
+    click.echo(printable_lines(radar_text(rows)), nl=False)
 
 
 ENGINE = click.option(
@@ -465,8 +464,15 @@ def serve(root: Path, dev_addr: str | None, open_browser: bool, engine: str) -> 
 @main.command()
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
 @click.option("--site-name", help="The site's title (default: derived from DIR's name).")
+@click.option(
+    "--requirement",
+    metavar="SPEC",
+    help="The pip requirement CI and pre-commit install Assay with, e.g. "
+    "'assay @ git+https://github.com/ORG/assay@v0.1.0' (default: the git URL this Assay was "
+    "installed from, else a placeholder to edit).",
+)
 @AS_OF
-def init(directory: Path, site_name: str | None, as_of: Any) -> None:
+def init(directory: Path, site_name: str | None, requirement: str | None, as_of: Any) -> None:
     """Scaffold a new knowledge base in DIR (created if missing; refused unless empty).
 
     Writes mkdocs.yml, content/ with one linked example record of each kind, schemas/, CI
@@ -478,14 +484,66 @@ def init(directory: Path, site_name: str | None, as_of: Any) -> None:
 
     today = as_of.date() if as_of else date.today()
     try:
-        written = init_knowledge_base(directory, today, site_name=site_name)
+        written = init_knowledge_base(
+            directory, today, site_name=site_name, requirement=requirement
+        )
     except ScaffoldError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     cd = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
     click.echo(f"wrote {len(written)} files to {directory}; next: {cd}assay serve")
-    if default_requirement() == PLACEHOLDER_REQUIREMENT:
-        click.echo("then edit requirements.txt: it names the Assay release that CI installs")
+    if requirement is None and default_requirement() == PLACEHOLDER_REQUIREMENT:
+        click.echo(
+            "then name the Assay release CI and pre-commit install: replace the EDIT-THIS-LINE "
+            "line of requirements.txt and .pre-commit-config.yaml (or run init with --requirement)"
+        )
+
+
+@main.command()
+@click.option(
+    "--base",
+    default="main",
+    show_default=True,
+    metavar="REF",
+    help="The git ref to compare with: the pull request's target (e.g. origin/main in CI).",
+)
+@ROOT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for a GitHub job summary ($GITHUB_STEP_SUMMARY), json for scripts.",
+)
+@AS_OF
+def summary(base: str, root: Path, fmt: str, as_of: Any) -> None:
+    """What the working tree changes against a git ref, for a pull request's reviewers.
+
+    Records added, changed and removed; radar moves (ring and stage before and after); the
+    verdicts of new or changed benchmarks; predictions resolved and how they move their
+    owner's Brier score; errors and warnings the change introduces. Exit 0 when the summary
+    is written (whatever the records hold: `assay check` fails the build), 1 when the base
+    cannot be read (not a git repository, unknown ref, shallow clone).
+    """
+    from .gitbase import GitError, base_knowledge_base
+    from .summary import summarize, to_markdown
+
+    head = _load(root, as_of)
+    try:
+        with base_knowledge_base(head.root, head.content_dir, base, head.as_of) as (
+            old,
+            info,
+            changed,
+        ):
+            result = summarize(old, head, changed, info.ref, info.commit)
+    except GitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(to_markdown(result), nl=False)
 
 
 #: `assay import` formats, listed here so --help needs no import (a test keeps them equal

@@ -30,8 +30,15 @@ from . import __version__
 from .scaffold import ScaffoldError
 from .schemas_out import schema_documents
 
-#: The requirement written to requirements.txt when Assay's origin is unknown.
-PLACEHOLDER_REQUIREMENT = f"assay @ git+https://github.com/YOUR-ORG/assay@v{__version__}"
+#: Written to requirements.txt and .pre-commit-config.yaml when Assay's origin is unknown.
+#: Assay is not on PyPI (the name `assay` there belongs to another project), so a team pins a
+#: git URL and tag. The placeholder is deliberately not a requirement: pip refuses it at once,
+#: quoting the line (no network access, no password prompt for a repository that does not
+#: exist), and the workflows stop earlier with an annotation that says what to write.
+PLACEHOLDER_REQUIREMENT = (
+    "EDIT-THIS-LINE to name the Assay release CI installs (see README.md), "
+    f"e.g. assay @ git+https://github.com/YOUR-ORG/assay@v{__version__}"
+)
 
 
 class InitError(ScaffoldError):
@@ -62,6 +69,17 @@ def default_requirement() -> str:
     return PLACEHOLDER_REQUIREMENT
 
 
+def check_requirement(requirement: str) -> str:
+    """`requirement` stripped, or InitError when it cannot be one line of requirements.txt."""
+    text = requirement.strip()
+    if not text or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text) or text.startswith("#"):
+        raise InitError(
+            f"--requirement {requirement!r} is not a pip requirement: give one line such as "
+            "'assay @ git+https://github.com/ORG/assay@v0.1.0'"
+        )
+    return text
+
+
 def _variables(site_name: str, today: date, requirement: str) -> dict[str, str]:
     def day(offset: int) -> str:
         return (today + timedelta(days=offset)).isoformat()
@@ -70,6 +88,7 @@ def _variables(site_name: str, today: date, requirement: str) -> dict[str, str]:
         "site_name": site_name,
         "site_name_yaml": json.dumps(site_name, ensure_ascii=False),
         "requirement": requirement,
+        "requirement_yaml": json.dumps(requirement),
         "today": today.isoformat(),
         # The example records tell one story, all dated relative to today:
         "read_on": day(-21),  # the paper note
@@ -130,6 +149,8 @@ def init_knowledge_base(
                 f"{directory} is not empty ({shown}): assay init writes only into a new or "
                 "empty folder and never overwrites; choose another DIR"
             )
+    if requirement is not None:
+        requirement = check_requirement(requirement)
     files = render_files(
         site_name or site_name_for(target.resolve()), today, requirement or default_requirement()
     )

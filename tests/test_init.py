@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from generator import init as init_mod
 from generator.cli import main
+from generator.diagnostics import GUIDE_RULES_PAGE
 from generator.init import InitError, init_knowledge_base, render_files, site_name_for
 from generator.scaffold import ScaffoldError
 from generator.schema import KINDS
@@ -59,6 +60,11 @@ def test_new_knowledge_base_checks_and_builds_clean_today(tmp_path: Path) -> Non
     assert built.returncode == 0, built.stdout + built.stderr
     assert "WARNING" not in built.stderr and "warnings" not in built.stdout
     assert (kb / "site/index.html").is_file()
+    # The Guide section of the navigation has pages, not just a heading.
+    home = (kb / "site/index.html").read_text("utf-8")
+    for page in ("rules", "writing-records", "recording-a-benchmark", "pull-requests"):
+        assert (kb / "site/guide" / page / "index.html").is_file(), page
+        assert f'href="guide/{page}/"' in home, page
     for folder in FOLDERS.values():
         assert (kb / "site" / folder / "index.html").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name != "team-kb"]  # no staging leftovers
@@ -129,15 +135,120 @@ def test_workflows_and_pre_commit_config(tmp_path: Path) -> None:
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert publish["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
+    checkout = check["jobs"]["records"]["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0  # assay summary needs the base branch
+    summary = next(
+        s for s in check["jobs"]["records"]["steps"] if "assay summary" in s.get("run", "")
+    )
+    assert summary["run"] == 'assay summary --base "origin/$BASE_REF" >> "$GITHUB_STEP_SUMMARY"'
+    assert summary["env"] == {"BASE_REF": "${{ github.base_ref }}"}  # never spliced into the script
+    assert "!cancelled()" in summary["if"] and "pull_request" in summary["if"]
+
     hooks = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text("utf-8"))["repos"]
     assert hooks[0]["repo"] == "local"
     hook = hooks[0]["hooks"][0]
-    assert (hook["entry"], hook["language"]) == ("assay check", "system")
-    files = re.compile(hook["files"])
-    for folder in FOLDERS.values():
-        assert files.search(f"content/{folder}/some-record.md")
-    assert not files.search("content/guide/index.md")
-    assert not files.search("content/index.md")
+    # The whole knowledge base on every commit (a deletion breaks references elsewhere), with
+    # Assay installed by pre-commit itself rather than expected on PATH.
+    assert (hook["entry"], hook["language"]) == ("assay check", "python")
+    assert (hook["pass_filenames"], hook["always_run"]) == (False, True)
+    assert "files" not in hook
+    requirement = (kb / "requirements.txt").read_text("utf-8").splitlines()[-1]
+    assert hook["additional_dependencies"] == [requirement]
+
+
+def test_the_repository_hook_checks_everything_and_installs_assay() -> None:
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    assert (hook["id"], hook["entry"], hook["language"]) == ("assay-check", "assay check", "python")
+    assert (hook["pass_filenames"], hook["always_run"]) == (False, True)
+
+
+def test_placeholder_requirement_fails_at_once_with_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As for an Assay installed from a local folder or a wheel: its git origin is unknown.
+    monkeypatch.setattr(init_mod, "default_requirement", lambda: init_mod.PLACEHOLDER_REQUIREMENT)
+    kb = tmp_path / "kb"
+    init_knowledge_base(kb, DAY)
+    line = (kb / "requirements.txt").read_text("utf-8").splitlines()[-1]
+    assert line == init_mod.PLACEHOLDER_REQUIREMENT
+    # pip refuses the line while parsing it, before any download, quoting what to do.
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-index",
+            "-r",
+            "requirements.txt",
+        ],
+        cwd=kb,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pip.returncode != 0
+    assert "EDIT-THIS-LINE to name the Assay release CI installs (see README.md)" in pip.stderr
+    # The workflows stop before pip with an annotation on requirements.txt.
+    for name in ("check.yml", "publish.yml"):
+        flow = (kb / ".github/workflows" / name).read_text("utf-8")
+        assert "grep -q '^EDIT-THIS-LINE' requirements.txt" in flow
+        assert "::error file=requirements.txt::" in flow
+        guard = subprocess.run(
+            ["bash", "-c", re.search(r"run: \|\n((?:          .*\n)+)", flow)[1]],  # type: ignore[index]
+            cwd=kb,
+            capture_output=True,
+            text=True,
+        )
+        assert guard.returncode == 1 and "still holds the placeholder" in guard.stdout
+
+
+def test_requirement_option_is_written_to_ci_and_pre_commit(tmp_path: Path) -> None:
+    spec = "assay @ git+https://github.com/acme/assay@v0.1.0"
+    result = CliRunner().invoke(
+        main, ["init", str(tmp_path / "kb"), "--requirement", spec, "--as-of", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "EDIT-THIS-LINE" not in result.output
+    kb = tmp_path / "kb"
+    assert (kb / "requirements.txt").read_text("utf-8").splitlines()[-1] == spec
+    hook = yaml.safe_load((kb / ".pre-commit-config.yaml").read_text("utf-8"))["repos"][0]
+    assert hook["hooks"][0]["additional_dependencies"] == [spec]
+    bad = CliRunner().invoke(main, ["init", str(tmp_path / "kb2"), "--requirement", "a\nb"])
+    assert bad.exit_code == 1 and "is not a pip requirement" in bad.stderr
+    assert not (tmp_path / "kb2").exists()
+
+
+def test_guide_pages_the_diagnostics_point_at_exist(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    init_knowledge_base(kb, DAY)
+    rules = kb / "content" / GUIDE_RULES_PAGE
+    assert rules.is_file()
+    assert "### E-TRIAL-INCOMPLETE" in rules.read_text("utf-8")
+    # Every relative link between the knowledge base's own pages resolves (generated pages
+    # such as review/index.md exist only in the built site).
+    generated = {"radar", "review", "predictions", "tags", *FOLDERS.values()}
+    for page in (kb / "content").rglob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", page.read_text("utf-8")):
+            resolved = (page.parent / target).resolve()
+            top = resolved.relative_to((kb / "content").resolve()).parts[0]
+            assert resolved.is_file() or top in generated, f"{page}: {target}"
+
+
+def test_guide_pages_are_the_repository_guide() -> None:
+    """The init guide ships copies of this repository's guide pages; they must not drift.
+    After editing content/guide/X.md: cp content/guide/X.md generator/templates/init/content/guide/"""
+    shipped = resources.files("generator.templates").joinpath("init", "content", "guide")
+    names = sorted(p.name for p in shipped.iterdir() if p.name != "index.md")
+    assert names == sorted(
+        p.name for p in (REPO / "content/guide").glob("*.md") if p.name != "index.md"
+    )
+    for name in names:
+        assert shipped.joinpath(name).read_text("utf-8") == (
+            REPO / "content/guide" / name
+        ).read_text("utf-8"), f"cp content/guide/{name} generator/templates/init/content/guide/"
 
 
 def test_refuses_a_non_empty_dir_and_changes_nothing(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from ..charts.radar_svg import (
 )
 from ..dates import shift
 from ..model import KnowledgeBase
-from ..radar import radar_rows
+from ..radar import radar_rows, radar_steps
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
@@ -489,20 +489,22 @@ def review_page(kb: KnowledgeBase) -> str:
         f"Trials in flight ({len(trials)})",
         table(["Trial", "Owner", "Time-box ends", "State"], sorted(trials)),
     )
-    since = shift(kb.as_of, -30)
-    moves = [m for m in kb.graph.moves if since <= m.on <= kb.as_of]
+    # A technique's first decision is a move too: from nothing into its ring.
+    steps = radar_steps(kb, shift(kb.as_of, -30), kb.as_of)
     out += section(
-        f"Radar moves in the last 30 days ({len(moves)})",
-        table(
-            ["On", "Technique", "Move", "Decision"],
+        f"Radar moves in the last 30 days ({len(steps)})",
+        "New techniques on the radar, ring changes and stage changes, newest first.\n\n"
+        + table(
+            ["On", "Technique", "Ring", "Stage", "Decision"],
             [
                 [
-                    nw(m.on.isoformat()),
-                    cell(m.technique),
-                    f"{m.from_status} → {m.to_status}",
-                    decision_ref(kb, m.to_id, m.to_id),
+                    nw(s.on.isoformat()),
+                    cell(s.technique),
+                    s.ring_text,
+                    s.stage_text,
+                    decision_ref(kb, s.decision, s.decision),
                 ]
-                for m in sorted(moves, key=lambda m: m.on, reverse=True)
+                for s in steps
             ],
         ),
     )
