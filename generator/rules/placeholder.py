@@ -154,7 +154,8 @@ def check(e: Entry) -> list[Diagnostic]:
             else next((p for p in reversed(path) if isinstance(p, str)), "")
         )
         what = _WHAT.get(name, "your own text")
-        out.append(warn(e, path, "W-PLACEHOLDER", f"{shown}: replace it with {what}"))
+        them = "them" if isinstance(value, list) else "it"
+        out.append(warn(e, path, "W-PLACEHOLDER", f"{shown}: replace {them} with {what}"))
     body = e.parsed.body
     lines = body.split("\n") if any(p in body for p in _BODY_STARTS) else ()
     for offset, line in enumerate(lines):
