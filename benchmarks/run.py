@@ -224,9 +224,15 @@ def measure_build(root: Path, repeats: int, engine: str) -> dict:
         "rebuild_charts": min(r.get("charts", {}).get("rendered", -1) for r in warm_r),
         "build_rss_mb": max(r["rss_mb"] for r in warm_r),
         "bare_rss_mb": max(r["rss_mb"] for r in bare_r),
-        "index_kb": (site / "search/search_index.json").stat().st_size / 1024,
-        "bare_index_kb": (bare_site / "search/search_index.json").stat().st_size / 1024,
+        "index_kb": _search_index(site).stat().st_size / 1024,
+        "bare_index_kb": _search_index(bare_site).stat().st_size / 1024,
     }
+
+
+def _search_index(site: Path) -> Path:
+    """The search index an engine wrote: Material's, or Zensical's `search.json`."""
+    material = site / "search/search_index.json"
+    return material if material.is_file() else site / "search.json"
 
 
 #: Bodies of one record of at most 1 MiB (whatever a pull request may carry).
