@@ -176,6 +176,21 @@ def items(value: Any, where: str) -> list[Any]:
     return value
 
 
+def benchmark_objects(path: Path, tool: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The top-level object of a tool's JSON file and its non-empty `benchmarks` list of
+    objects (the layout pytest-benchmark and Google Benchmark share)."""
+    doc = obj(load_json(path), str(path))
+    if "benchmarks" not in doc:
+        raise ImportFailed(f"{path}: no 'benchmarks' list: is this {tool} JSON output?")
+    rows = [
+        obj(r, f"{path}: benchmarks[{i}]")
+        for i, r in enumerate(items(doc["benchmarks"], f"{path}: benchmarks"))
+    ]
+    if not rows:
+        raise ImportFailed(f"{path}: the file holds no benchmarks")
+    return doc, rows
+
+
 def text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ImportFailed(f"{where}: expected text, found {_show(value)}")

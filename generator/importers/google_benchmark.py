@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .base import ImportFailed, Reading, Series, date_of, items, load_json, number, obj, text
+from .base import ImportFailed, Reading, Series, benchmark_objects, date_of, number, text
 
 RERUN = (
     "re-run the benchmark with --benchmark_repetitions=N (N ≥ 3; the raw repetitions are "
@@ -17,15 +17,7 @@ _UNITS = {"ns", "us", "ms", "s"}
 
 
 def read(path: Path) -> Reading:
-    doc = obj(load_json(path), str(path))
-    if "benchmarks" not in doc:
-        raise ImportFailed(f"{path}: no 'benchmarks' list: is this Google Benchmark JSON output?")
-    rows = [
-        obj(r, f"{path}: benchmarks[{i}]")
-        for i, r in enumerate(items(doc["benchmarks"], f"{path}: benchmarks"))
-    ]
-    if not rows:
-        raise ImportFailed(f"{path}: the file holds no benchmarks")
+    doc, rows = benchmark_objects(path, "Google Benchmark")
     runs: dict[str, list[dict[str, Any]]] = {}
     for i, row in enumerate(rows):
         where = f"{path}: benchmarks[{i}]"

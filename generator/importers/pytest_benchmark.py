@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .base import ImportFailed, Reading, Series, date_of, items, load_json, numbers, obj, text
+from .base import ImportFailed, Reading, Series, benchmark_objects, date_of, numbers, obj, text
 
 RERUN = (
     "re-run pytest with --benchmark-save-data (or write the file with --benchmark-json=FILE, "
@@ -19,15 +19,7 @@ RERUN = (
 
 
 def read(path: Path) -> Reading:
-    doc = obj(load_json(path), str(path))
-    if "benchmarks" not in doc:
-        raise ImportFailed(f"{path}: no 'benchmarks' list: is this pytest-benchmark JSON output?")
-    benches = [
-        obj(b, f"{path}: benchmarks[{i}]")
-        for i, b in enumerate(items(doc["benchmarks"], f"{path}: benchmarks"))
-    ]
-    if not benches:
-        raise ImportFailed(f"{path}: the file holds no benchmarks")
+    doc, benches = benchmark_objects(path, "pytest-benchmark")
     names = [text(b.get("name"), f"{path}: benchmarks[{i}].name") for i, b in enumerate(benches)]
     clashes = {n for n, c in Counter(names).items() if c > 1}
     series: list[Series] = []
