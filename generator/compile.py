@@ -217,21 +217,29 @@ class PageCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self.memory: dict[str, str] = {}
-        self.final: dict[tuple[str, str, bool, str], str] = {}  # whole page files
+        # whole page files, with the key of their HTML (kept on disk while the page is used)
+        self.final: dict[tuple[str, str, bool, str], tuple[str, str]] = {}
         self.used: set[str] = set()
         self.final_used: set[tuple[str, str, bool, str]] = set()
         self.hits = 0
 
-    def html(self, src: str, markdown: str, directory_urls: bool) -> str:
-        from .cacheauth import seal, unseal
-        from .render.charts import with_nonce, without_nonce
+    @staticmethod
+    def key(src: str, markdown: str, directory_urls: bool) -> str:
+        """The cache key of a page's HTML: its renderer version, path, URL style, Markdown."""
+        from .render.charts import without_nonce
         from .render.html import RENDERER_VERSION
 
         # Chart placeholders carry a secret of this process (FINDINGS.md A1): keyed and
         # stored without it, so a later build reuses the page.
-        key = hashlib.sha256(
+        return hashlib.sha256(
             f"{RENDERER_VERSION}\0{src}\0{directory_urls}\0{without_nonce(markdown)}".encode()
         ).hexdigest()
+
+    def html(self, src: str, markdown: str, directory_urls: bool) -> str:
+        from .cacheauth import seal, unseal
+        from .render.charts import with_nonce, without_nonce
+
+        key = self.key(src, markdown, directory_urls)
         self.used.add(key)
         cached = self.memory.get(key)
         path = self.directory / key[:2] / f"{key}.html" if self.directory else None
@@ -278,14 +286,17 @@ def render_page(
     key = (src, markdown, directory_urls, title or "")
     if cache is not None:
         cache.final_used.add(key)
-        if (page := cache.final.get(key)) is not None:
-            cache.html(src, markdown, directory_urls)  # marks its HTML as used
+        if (hit := cache.final.get(key)) is not None:
+            page, html_key = hit
+            cache.used.add(html_key)  # its HTML stays cached (memory and disk)
+            cache.hits += 1
             return page
     hide = None
     if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
         hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
         markdown = markdown[layout.end() :]
     if cache is not None:
+        html_key = cache.key(src, markdown, directory_urls)
         html = cache.html(src, markdown, directory_urls)
     else:
         html = markdown_to_html(markdown, src, directory_urls)
@@ -295,7 +306,7 @@ def render_page(
         title = m.group(1) if m else src
     page = _page_file(title, html, hide)
     if cache is not None:
-        cache.final[key] = page
+        cache.final[key] = (page, html_key)
     return page
 
 

@@ -26,12 +26,10 @@ from pathlib import Path
 from .compile import CompileResult, PageCache
 from .diagnostics import format_text
 from .engines import get_engine
+from .engines.base import SiteSource
 from .model import KnowledgeBase
 
 log = logging.getLogger("assay.serve")
-
-#: Seconds between two looks at the knowledge base.
-POLL_INTERVAL = 0.2
 
 
 def snapshot(root: Path, content: Path) -> dict[str, tuple[int, int]]:
@@ -56,7 +54,7 @@ def snapshot(root: Path, content: Path) -> dict[str, tuple[int, int]]:
 
 
 class LiveSource:
-    """Keeps the site source in step with the knowledge base."""
+    """Keeps the site source in step with the knowledge base (`engines.base.LiveUpdates`)."""
 
     def __init__(self, root: Path, source: Path, as_of: date | None = None) -> None:
         self.root = root
@@ -64,9 +62,11 @@ class LiveSource:
         self.as_of = as_of
         self.last_good: KnowledgeBase | None = None
         self.last_errors: str = ""
+        self.last_source: SiteSource | None = None
         from .load import locate
 
         self.content = locate(root)
+        self.seen = snapshot(root, self.content)
         # Kept across recompiles: an edit re-renders only the pages whose Markdown changed.
         self.pages = PageCache(root / ".assay-cache" / "html")
 
@@ -91,28 +91,32 @@ class LiveSource:
             result = compile_into(
                 self.last_good or kb, self.source, broken=errors, pages=self.pages
             )
+        self.last_source = result.source
         return result
 
-    def watch(self, stop: threading.Event) -> None:
-        """Poll the knowledge base and recompile after each change, until `stop` is set."""
-        content = self.content
-        seen = snapshot(self.root, content)
-        while not stop.wait(POLL_INTERVAL):
-            now = snapshot(self.root, content)
-            if now == seen:
-                continue
-            seen = now
-            started = time.perf_counter()
-            try:
-                result = self.compile()
-            except Exception as exc:  # keep serving; the next save may fix it
-                print(f"assay: could not recompile: {exc}", file=sys.stderr, flush=True)
-                continue
-            log.info(
-                "recompiled in %.2fs: %d files changed",
-                time.perf_counter() - started,
-                len(result.written) + len(result.removed),
-            )
+    def changed(self) -> bool:
+        """Whether a file the site depends on changed since the last look."""
+        now = snapshot(self.root, self.content)
+        if now == self.seen:
+            return False
+        self.seen = now
+        return True
+
+    def update(self) -> SiteSource:
+        """Recompile after a change; never raises (the engine keeps serving)."""
+        started = time.perf_counter()
+        try:
+            result = self.compile()
+        except Exception as exc:  # keep serving the last site; the next save may fix it
+            print(f"assay: could not recompile: {exc}", file=sys.stderr, flush=True)
+            assert self.last_source is not None  # the first compile ran before serving
+            return self.last_source
+        log.info(
+            "recompiled in %.2fs: %d files changed",
+            time.perf_counter() - started,
+            len(result.written) + len(result.removed),
+        )
+        return result.source
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -128,11 +132,4 @@ def serve_site(root: Path, dev_addr: str, open_browser: bool, engine_name: str) 
     with tempfile.TemporaryDirectory(prefix="assay-serve-") as work:
         live = LiveSource(root, Path(work))
         source = live.compile().source
-        stop = threading.Event()
-        watcher = threading.Thread(target=live.watch, args=(stop,), daemon=True)
-        watcher.start()
-        try:
-            engine.serve(source, dev_addr, open_browser)
-        finally:
-            stop.set()
-            watcher.join(timeout=5)
+        engine.serve(source, dev_addr, open_browser, live)

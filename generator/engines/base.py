@@ -13,6 +13,7 @@ engine is one module in this package with one class implementing `Engine`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +51,34 @@ class Engine(Protocol):
     def build(self, source: SiteSource, site_dir: Path) -> None:
         """Render `source` into the empty folder `site_dir`; raise EngineError on failure."""
 
-    def serve(self, source: SiteSource, dev_addr: str, open_browser: bool) -> None:
-        """Serve `source` with live reload until interrupted; the engine watches
-        `source.docs_dir`, which Assay rewrites (only changed files) after each edit."""
+    def serve(
+        self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
+    ) -> None:
+        """Serve `source` with live reload until interrupted. `live` tells when the
+        knowledge base changed and recompiles the site source (rewriting only changed
+        files); an engine in this process drives it from its own build loop, an engine in
+        a child process runs `follow(live, …)` in a thread and watches `source.docs_dir`."""
+
+
+class LiveUpdates(Protocol):
+    """The knowledge base behind a served site source (generator/serve.py `LiveSource`)."""
+
+    def changed(self) -> bool:
+        """Whether the knowledge base changed since the last call (a cheap poll)."""
+
+    def update(self) -> SiteSource:
+        """Recompile the site source (only changed files are written) and return it; never
+        raises: a broken edit compiles into diagnostics pages, and a failure that leaves
+        nothing to show keeps the previous source and is reported in the terminal."""
+
+
+#: Seconds between two looks at the knowledge base while serving.
+POLL_INTERVAL = 0.1
+
+
+def follow(live: LiveUpdates, stop: threading.Event, interval: float = POLL_INTERVAL) -> None:
+    """Recompile after each change of the knowledge base until `stop` is set (for engines
+    whose server runs in a child process and watches the site source itself)."""
+    while not stop.wait(interval):
+        if live.changed():
+            live.update()

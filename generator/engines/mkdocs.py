@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .base import EngineError, SiteSource
+from .base import EngineError, LiveUpdates, SiteSource
 
 #: Keys the compile step decides; everything else comes from the user's mkdocs.yml.
 _OVERRIDES = ("docs_dir", "nav", "extra_css", "extra_javascript", "plugins", "validation")
@@ -82,21 +82,20 @@ class MkDocsEngine:
         except MkDocsException as exc:
             raise EngineError(f"MkDocs failed: {exc}") from exc
 
-    def serve(self, source: SiteSource, dev_addr: str, open_browser: bool) -> None:
-        from mkdocs.commands.serve import serve
+    def serve(
+        self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
+    ) -> None:
         from mkdocs.exceptions import MkDocsException
 
+        from .live import serve_live
+
         quiet("mkdocs", logging.INFO)
+        quiet("assay.serve", logging.INFO)
         config_path = write_config(source)
         try:
-            # Dirty mode: only pages whose file the compile step rewrote are rebuilt.
-            serve(
-                str(config_path),
-                dev_addr=dev_addr,
-                open_in_browser=open_browser,
-                livereload=True,
-                build_type="dirty",
-            )
+            # Assay drives MkDocs' live server: one loop recompiles, then rebuilds only the
+            # pages whose file changed (generator/engines/live.py).
+            serve_live(config_path, _config_of, source, dev_addr, open_browser, live)
         except MkDocsException as exc:
             raise EngineError(f"MkDocs failed: {exc}") from exc
         except OSError as exc:
@@ -105,3 +104,7 @@ class MkDocsEngine:
                     f"{dev_addr} is already in use: pick another with -a IP:PORT"
                 ) from exc
             raise
+
+
+def _config_of(source: SiteSource) -> dict[str, Any]:
+    return mkdocs_config(source)

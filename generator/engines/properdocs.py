@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import yaml
 
-from .base import EngineError, SiteSource
+from .base import EngineError, LiveUpdates, SiteSource, follow
 from .mkdocs import mkdocs_config
 
 
@@ -55,16 +56,23 @@ class ProperDocsEngine:
                 "ProperDocs failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
             )
 
-    def serve(self, source: SiteSource, dev_addr: str, open_browser: bool) -> None:
+    def serve(
+        self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
+    ) -> None:
         _check_installed()
         config = _write_config(source)
         args = ["serve", "--dirty", "-f", str(config), "-a", dev_addr]
         if open_browser:
             args.append("--open")
         proc = subprocess.Popen(_command(*args))
+        # ProperDocs watches the site source itself; Assay keeps the source up to date.
+        stop = threading.Event()
+        watcher = threading.Thread(target=follow, args=(live, stop), daemon=True)
+        watcher.start()
         try:
             code = proc.wait()
         finally:  # interrupted or terminated: the server goes with us
+            stop.set()
             if proc.poll() is None:
                 proc.terminate()
                 try:

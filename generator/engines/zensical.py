@@ -18,13 +18,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .base import EngineError, SiteSource
+from .base import EngineError, LiveUpdates, SiteSource
+from .base import follow as follow_source
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +101,23 @@ class ZensicalEngine:
             )
         _move_contents(output, site_dir)
 
-    def serve(self, source: SiteSource, dev_addr: str, open_browser: bool) -> None:
+    def serve(
+        self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
+    ) -> None:
         _show_progress()
         config_path = write_config(source)
         cmd = [*_command(), "serve", "--config-file", str(config_path), "--dev-addr", dev_addr]
         if open_browser:
             cmd.append("--open")
-        _serve(cmd, cwd=source.root)
+        # Zensical watches the site source itself; Assay keeps the source up to date.
+        stop = threading.Event()
+        watcher = threading.Thread(target=follow_source, args=(live, stop), daemon=True)
+        watcher.start()
+        try:
+            _serve(cmd, cwd=source.root)
+        finally:
+            stop.set()
+            watcher.join(timeout=5)
 
 
 def zensical_config(config: Mapping[str, Any]) -> dict[str, Any]:
