@@ -297,7 +297,12 @@ def render_page(
         markdown = markdown[layout.end() :]
     if cache is not None:
         html_key = cache.key(src, markdown, directory_urls)
-        html = cache.html(src, markdown, directory_urls)
+        if src in SECTIONED_PAGES:  # each section converted (and cached) on its own
+            html = "".join(
+                cache.html(src, part, directory_urls) for part in _SECTION.split(markdown)
+            )
+        else:
+            html = cache.html(src, markdown, directory_urls)
     else:
         html = markdown_to_html(markdown, src, directory_urls)
     html = insert_charts(html, sink, src, directory_urls)
@@ -310,6 +315,14 @@ def render_page(
     return page
 
 
+#: Generated pages that `assay serve` converts section by section (`## ` headings), each
+#: section cached on its own, so an edit re-converts only the sections it changed. Assay
+#: writes all of their Markdown: a section is a heading (a tag, a slug: ids never collide)
+#: and a list of one-line links (record text escaped), nothing that reaches across a heading
+#: (no code fence, no reference definition, no HTML block) — the HTML is the same as the
+#: whole page's (tests/test_serve.py checks it).
+SECTIONED_PAGES = frozenset({"tags/index.md"})
+_SECTION = re.compile(r"(?m)^(?=## )")
 #: `hide:` front matter that Assay's page functions put on data pages (render/pages.py WIDE).
 _LAYOUT = re.compile(r"\A---\nhide:\n((?:  - [a-z]+\n)+)---\n\n")
 _MD_HREF = re.compile(r'href="([^"#?]+\.md(?:#[^"]*)?)"')

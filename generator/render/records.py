@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import compute
 from ..dates import shift
+from ..diagnostics import Diagnostic
 from ..model import Entry, KnowledgeBase
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import Criterion
@@ -114,11 +115,28 @@ def banners(e: Entry, kb: KnowledgeBase) -> str:
                 f"This decision was superseded by {links}. It is kept as history.",
             )
         )
+    mine = _warnings_by_path(kb).get(e.path, [])
     for code, (kind, title) in BANNERS.items():
-        msgs = [d.message for d in kb.warnings if d.path == e.path and d.code == code]
+        msgs = [d.message for d in mine if d.code == code]
         if msgs:
             out.append(_banner(kind, title, "\n\n".join(text(_sentence(m)) for m in msgs)))
     return "".join(out)
+
+
+#: (knowledge base, its diagnostics list, their count) → its warnings by record path: every
+#: record page asks for its own, and scanning all warnings per page was quadratic.
+_WARNINGS_INDEX: list[tuple[KnowledgeBase, object, int, dict[str, list[Diagnostic]]]] = []
+
+
+def _warnings_by_path(kb: KnowledgeBase) -> dict[str, list[Diagnostic]]:
+    for held, diags, count, index in _WARNINGS_INDEX:
+        if held is kb and diags is kb.diagnostics and count == len(kb.diagnostics):
+            return index
+    index = {}
+    for d in kb.warnings:
+        index.setdefault(d.path, []).append(d)
+    _WARNINGS_INDEX[:] = [(kb, kb.diagnostics, len(kb.diagnostics), index)]
+    return index
 
 
 def _banner(kind: str, title: str, body: str) -> str:
