@@ -26,7 +26,7 @@ from pathlib import Path
 from .compile import CompileResult, PageCache
 from .diagnostics import format_text
 from .engines import get_engine
-from .engines.base import SiteSource
+from .engines.base import SiteSource, SourceChange
 from .model import KnowledgeBase
 
 log = logging.getLogger("assay.serve")
@@ -102,7 +102,7 @@ class LiveSource:
         self.seen = now
         return True
 
-    def update(self) -> SiteSource:
+    def update(self) -> SourceChange:
         """Recompile after a change; never raises (the engine keeps serving)."""
         started = time.perf_counter()
         try:
@@ -110,13 +110,13 @@ class LiveSource:
         except Exception as exc:  # keep serving the last site; the next save may fix it
             print(f"assay: could not recompile: {exc}", file=sys.stderr, flush=True)
             assert self.last_source is not None  # the first compile ran before serving
-            return self.last_source
+            return SourceChange(self.last_source)
         log.info(
             "recompiled in %.2fs: %d files changed",
             time.perf_counter() - started,
             len(result.written) + len(result.removed),
         )
-        return result.source
+        return SourceChange(result.source, tuple(result.written), tuple(result.removed))
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -4,6 +4,7 @@ the browser until it is fixed (generator/serve.py, generator/incremental.py)."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import socket
@@ -13,7 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,183 @@ def test_broken_edit_is_reported_and_fixing_it_recovers(
         fixed.replace("title: Adopt FlashAttention for serving", "title: Adopt it again")
     )
     _wait_for(base + "decisions/flash-attention-adopt/", "Adopt it again")
+
+
+#: The pages that summarize records (besides each record's own page).
+SUMMARY_PAGES = [
+    "",
+    "radar/",
+    "review/",
+    "predictions/",
+    "papers/",
+    "decisions/",
+    "benchmarks/",
+    "runbooks/",
+    "postmortems/",
+    "tags/",
+]
+FOLDERS = ("papers", "decisions", "benchmarks", "predictions", "runbooks", "postmortems")
+
+
+def _page_urls(root: Path) -> list[str]:
+    """Every summary page and every record page of the knowledge base as it is now."""
+    records = [
+        f"{folder}/{path.stem}/"
+        for folder in FOLDERS
+        for path in sorted((root / "content" / folder).glob("*.md"))
+        if path.name != "index.md"
+    ]
+    return SUMMARY_PAGES + records
+
+
+def _text(page: str) -> str:
+    """A page's text with entities decoded (what a reader sees, markup aside)."""
+    return html.unescape(page)
+
+
+def _until(check: Callable[[], list[str]], timeout: float = 60.0) -> None:
+    """Poll `check` (the problems it still sees) until it sees none or the deadline passes."""
+    deadline = time.monotonic() + timeout
+
+    def look() -> list[str]:
+        try:
+            return check()
+        except OSError as exc:  # a server may drop a request while it rebuilds: ask again
+            return [f"request failed: {exc}"]
+
+    problems = look()
+    while problems and time.monotonic() < deadline:
+        time.sleep(0.2)
+        problems = look()
+    assert problems == [], problems
+
+
+def _fetch(url: str) -> str | None:
+    try:
+        return _get(url)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
+
+
+def test_edited_title_reaches_every_page_that_shows_it(
+    served: tuple[Path, str, subprocess.Popen[bytes]],
+) -> None:
+    root, base, _ = served
+    old, new = "Adopt FlashAttention for serving", "Adopt zebra attention now"
+    showing = [u for u in _page_urls(root) if old in _text(_get(base + u))]
+    # The record's page, its kind's index, the tags page, the decision it supersedes (a
+    # banner), and the records it references (their "Referenced by").
+    assert set(showing) >= {
+        "decisions/flash-attention-adopt/",
+        "decisions/",
+        "tags/",
+        "decisions/flash-attention-assess/",
+        "papers/flashattention/",
+        "benchmarks/fa-latency/",
+        "runbooks/fa-runbook/",
+        "predictions/fa-default/",
+    }
+    adopt = root / "content/decisions/flash-attention-adopt.md"
+    adopt.write_text(adopt.read_text().replace(f"title: {old}", f"title: {new}"))
+
+    def stale() -> list[str]:
+        return [u for u in showing if new not in (t := _text(_get(base + u))) or old in t]
+
+    _until(stale)
+
+
+def _zebra_decision() -> str:
+    yesterday = date.today() - timedelta(days=1)
+    return (
+        "---\ntitle: Assess zebra decoding\ntags: [attention, zebrastripe]\n"
+        "technique: Zebra decoding\narea: inference\nstatus: ASSESS\nstage: discovery\n"
+        f"owner: priya\ndecided_on: {yesterday.isoformat()}\nrationale: Worth a look.\n"
+        "next_action: {action: Read the paper, owner: priya, due: 2099-01-01}\n"
+        "revisit_on: 2099-01-01\n---\n\nZebra body.\n"
+    )
+
+
+def test_added_renamed_and_deleted_records_leave_no_stale_page(
+    served: tuple[Path, str, subprocess.Popen[bytes]],
+) -> None:
+    root, base, _ = served
+    # Summary pages that list a new ASSESS decision decided yesterday: its kind's index,
+    # the radar (a new blip), the review agenda (radar moves), the tags page; the home
+    # page counts it.
+    lists_it = ["decisions/", "radar/", "review/", "tags/"]
+    for u in lists_it:
+        assert "Zebra decoding" not in _get(base + u) and "zebrastripe" not in _get(base + u)
+    assert "9 records" in _get(base)
+
+    def shown(url_of_record: str) -> Callable[[], list[str]]:
+        link = url_of_record.split("/")[1] + "/"  # links are relative: "…/<id>/"
+
+        def check() -> list[str]:
+            problems = [u for u in lists_it if link not in _get(base + u)]
+            if "10 records" not in _get(base):
+                problems.append("home count")
+            page = _fetch(base + url_of_record)
+            if page is None or "Zebra body" not in page:
+                problems.append(url_of_record)
+            return problems
+
+        return check
+
+    added = root / "content/decisions/zebra-decoding.md"
+    added.write_text(_zebra_decision())
+    _until(shown("decisions/zebra-decoding/"))
+    assert "Zebra decoding" in _get(base + "radar/")
+
+    # A rename is a new id: the old page is gone, every list links the new one.
+    renamed = added.with_name("zebra-decoding-v2.md")
+    added.rename(renamed)
+
+    def moved() -> list[str]:
+        problems = shown("decisions/zebra-decoding-v2/")()
+        problems += [u for u in lists_it if "zebra-decoding/" in _get(base + u)]
+        if _fetch(base + "decisions/zebra-decoding/") is not None:
+            problems.append("old page still served")
+        return problems
+
+    _until(moved)
+
+    renamed.unlink()
+
+    def gone() -> list[str]:
+        problems = [u for u in [*lists_it, *_page_urls(root)] if "zebra" in _get(base + u).lower()]
+        if "9 records" not in _get(base):
+            problems.append("home count")
+        if _fetch(base + "decisions/zebra-decoding-v2/") is not None:
+            problems.append("deleted page still served")
+        return problems
+
+    _until(gone)
+    found = [d["location"] for d in _search_docs(base) if "zebra" in json.dumps(d).lower()]
+    assert found == []
+
+
+def test_site_settings_and_maintainer_pages_reach_every_page(
+    served: tuple[Path, str, subprocess.Popen[bytes]],
+) -> None:
+    root, base, _ = served
+    # A new mkdocs.yml (site name) shows on every page, edited or not.
+    (root / "mkdocs.yml").write_text("site_name: Zebra knowledge base\ntheme: material\n")
+
+    def renamed_site() -> list[str]:
+        return [u for u in _page_urls(root) if "Zebra knowledge base" not in _get(base + u)]
+
+    _until(renamed_site)
+    # A maintainer page added is served and enters the navigation of every page.
+    guide = root / "content/handbook.md"
+    guide.write_text("# Zebra handbook\n\nHow we work.\n")
+
+    def with_page() -> list[str]:
+        page = _fetch(base + "handbook/")
+        problems = [] if page and "How we work." in page else ["handbook/"]
+        return problems + [u for u in _page_urls(root) if "Zebra handbook" not in _get(base + u)]
+
+    _until(with_page)  # every page: the navigation lists it
+    guide.write_text("# Zebra handbook\n\nHow we work now.\n")
+    _wait_for(base + "handbook/", "How we work now.")

@@ -60,14 +60,24 @@ class Engine(Protocol):
         a child process runs `follow(live, …)` in a thread and watches `source.docs_dir`."""
 
 
+@dataclass(frozen=True)
+class SourceChange:
+    """What a recompile of a served site source did."""
+
+    source: SiteSource
+    #: docs-relative paths of files written and removed
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
 class LiveUpdates(Protocol):
     """The knowledge base behind a served site source (generator/serve.py `LiveSource`)."""
 
     def changed(self) -> bool:
         """Whether the knowledge base changed since the last call (a cheap poll)."""
 
-    def update(self) -> SiteSource:
-        """Recompile the site source (only changed files are written) and return it; never
+    def update(self) -> SourceChange:
+        """Recompile the site source (only changed files are written) and say what changed; never
         raises: a broken edit compiles into diagnostics pages, and a failure that leaves
         nothing to show keeps the previous source and is reported in the terminal."""
 

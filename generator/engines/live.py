@@ -26,13 +26,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from ..incremental import write_if_changed
 from .base import POLL_INTERVAL, LiveUpdates, SiteSource
 
 log = logging.getLogger("assay.serve")
@@ -63,17 +61,32 @@ class _TemplateCodeCache:
         return env
 
 
+def _remove_output(rel: str, config: Any, site_dir: str) -> None:
+    """Delete what MkDocs built from the docs file `rel` (and folders left empty)."""
+    from mkdocs.structure.files import File
+
+    built = Path(File(rel, config.docs_dir, site_dir, config.use_directory_urls).abs_dest_path)
+    site = Path(site_dir).resolve()
+    if not built.resolve().is_relative_to(site) or built.resolve() == site:
+        return
+    built.unlink(missing_ok=True)
+    folder = built.parent
+    while folder.resolve() != site and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
 def serve_live(
     config_file: Path,
-    config_data: Any,
+    write_config: Callable[[SiteSource], bool],
     source: SiteSource,
     dev_addr: str,
     open_browser: bool,
     live: LiveUpdates,
 ) -> None:
     """Serve `source` (its MkDocs configuration at `config_file`) until interrupted,
-    rebuilding after each change `live` reports; `config_data(source)` is the MkDocs
-    configuration (as data) of a recompiled source."""
+    rebuilding after each change `live` reports; `write_config(source)` writes the engine
+    configuration of a recompiled source and says whether it changed."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.livereload import LiveReloadServer, _serve_url
@@ -102,10 +115,12 @@ def serve_live(
         full = cfg is not None
         started = time.perf_counter()
         if cfg is None:
-            new = live.update()
-            text = yaml.safe_dump(config_data(new), sort_keys=False)
+            change = live.update()
+            # A dirty build never deletes: the pages of removed files go here.
+            for rel in change.removed:
+                _remove_output(rel, config, site_dir)
             # A new configuration (settings, navigation) shows on every page: full build.
-            full = write_if_changed(config_file, text)
+            full = write_config(change.source)
         compiled = time.perf_counter()
         try:
             if cfg is None:

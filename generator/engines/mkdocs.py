@@ -95,7 +95,7 @@ class MkDocsEngine:
         try:
             # Assay drives MkDocs' live server: one loop recompiles, then rebuilds only the
             # pages whose file changed (generator/engines/live.py).
-            serve_live(config_path, _config_of, source, dev_addr, open_browser, live)
+            serve_live(config_path, rewrite_config, source, dev_addr, open_browser, live)
         except MkDocsException as exc:
             raise EngineError(f"MkDocs failed: {exc}") from exc
         except OSError as exc:
@@ -106,5 +106,9 @@ class MkDocsEngine:
             raise
 
 
-def _config_of(source: SiteSource) -> dict[str, Any]:
-    return mkdocs_config(source)
+def rewrite_config(source: SiteSource, name: str = "mkdocs.yml") -> bool:
+    """Write the configuration of a recompiled `source`; True when it changed."""
+    from ..incremental import write_if_changed
+
+    text = yaml.safe_dump(mkdocs_config(source), sort_keys=False)
+    return write_if_changed(source.root / name, text)

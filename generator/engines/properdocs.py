@@ -7,6 +7,7 @@ ProperDocs reads the same configuration as MkDocs and loads MkDocs plugins and t
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from .base import EngineError, LiveUpdates, SiteSource, follow
-from .mkdocs import mkdocs_config
+from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource
+from .mkdocs import mkdocs_config, rewrite_config
 
 
 def _command(*args: str) -> list[str]:
@@ -61,13 +62,32 @@ class ProperDocsEngine:
     ) -> None:
         _check_installed()
         config = _write_config(source)
-        args = ["serve", "--dirty", "-f", str(config), "-a", dev_addr]
+        # ProperDocs runs Assay's live build loop in a child process (it takes over the
+        # `mkdocs` modules of the process importing it); this process recompiles and tells
+        # it what changed, one JSON line per recompile (generator/engines/properdocs_live.py).
+        args = [sys.executable, "-m", "generator.engines.properdocs_live", str(config), dev_addr]
         if open_browser:
             args.append("--open")
-        proc = subprocess.Popen(_command(*args))
-        # ProperDocs watches the site source itself; Assay keeps the source up to date.
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
         stop = threading.Event()
-        watcher = threading.Thread(target=follow, args=(live, stop), daemon=True)
+
+        def pump() -> None:
+            assert proc.stdin is not None
+            while not stop.wait(POLL_INTERVAL):
+                if not live.changed():
+                    continue
+                change = live.update()
+                message = {
+                    "removed": list(change.removed),
+                    "config": rewrite_config(change.source, config.name),
+                }
+                try:
+                    proc.stdin.write(json.dumps(message) + "\n")
+                    proc.stdin.flush()
+                except (BrokenPipeError, ValueError):  # the server stopped
+                    return
+
+        watcher = threading.Thread(target=pump, daemon=True)
         watcher.start()
         try:
             code = proc.wait()
