@@ -13,7 +13,6 @@ engine is one module in this package with one class implementing `Engine`.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,10 +53,11 @@ class Engine(Protocol):
     def serve(
         self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
     ) -> None:
-        """Serve `source` with live reload until interrupted. `live` tells when the
-        knowledge base changed and recompiles the site source (rewriting only changed
-        files); an engine in this process drives it from its own build loop, an engine in
-        a child process runs `follow(live, …)` in a thread and watches `source.docs_dir`."""
+        """Serve `source` with live reload until interrupted. The engine polls
+        `live.changed()` every POLL_INTERVAL seconds and after a change calls `live.update()`,
+        which recompiles the site source (rewriting only changed files), then brings its
+        site up to date: the changed pages, the pages of removed files deleted, every page
+        when the configuration changed."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,3 @@ class LiveUpdates(Protocol):
 
 #: Seconds between two looks at the knowledge base while serving.
 POLL_INTERVAL = 0.1
-
-
-def follow(live: LiveUpdates, stop: threading.Event, interval: float = POLL_INTERVAL) -> None:
-    """Recompile after each change of the knowledge base until `stop` is set (for engines
-    whose server runs in a child process and watches the site source itself)."""
-    while not stop.wait(interval):
-        if live.changed():
-            live.update()

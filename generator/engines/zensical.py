@@ -19,14 +19,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .base import EngineError, LiveUpdates, SiteSource
-from .base import follow as follow_source
+from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +106,45 @@ class ZensicalEngine:
         _show_progress()
         config_path = write_config(source)
         cmd = [*_command(), "serve", "--config-file", str(config_path), "--dev-addr", dev_addr]
-        if open_browser:
-            cmd.append("--open")
-        # Zensical watches the site source itself; Assay keeps the source up to date.
+        # Zensical watches the site source itself and Assay keeps the source up to date. Its
+        # server stops on a file deleted under it and does not reread its configuration:
+        # after a recompile that removed files or changed the configuration, Assay restarts
+        # it (a full build; edits, the common case, need no restart).
         stop = threading.Event()
-        watcher = threading.Thread(target=follow_source, args=(live, stop), daemon=True)
+        restart = threading.Event()
+        updating = threading.Lock()
+        running: list[subprocess.Popen[bytes]] = []
+
+        def keep_up() -> None:
+            while not stop.wait(POLL_INTERVAL):
+                with updating:
+                    if not live.changed():
+                        continue
+                    change = live.update()
+                    old = config_path.read_bytes()
+                    if change.removed or write_config(change.source).read_bytes() != old:
+                        restart.set()
+                        for proc in running:
+                            proc.terminate()
+
+        watcher = threading.Thread(target=keep_up, daemon=True)
         watcher.start()
         try:
-            _serve(cmd, cwd=source.root)
+            first = True
+            while True:
+                args = [*cmd, "--open"] if open_browser and first else cmd
+                first = False
+                try:
+                    _serve(args, cwd=source.root, started=running.append)
+                except EngineError:
+                    with updating:  # a restart on its way explains the stop
+                        if not restart.is_set():
+                            raise
+                running.clear()
+                with updating:
+                    if not restart.is_set():
+                        return
+                    restart.clear()
         finally:
             stop.set()
             watcher.join(timeout=5)
@@ -311,8 +341,13 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _serve(cmd: list[str], cwd: Path) -> None:
-    """Run `zensical serve` in the foreground, echoing its output, until interrupted."""
+def _serve(
+    cmd: list[str],
+    cwd: Path,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> None:
+    """Run `zensical serve` in the foreground, echoing its output, until interrupted or
+    terminated (`started` gets the process)."""
     try:
         proc = subprocess.Popen(
             cmd,
@@ -324,6 +359,8 @@ def _serve(cmd: list[str], cwd: Path) -> None:
         )
     except OSError as exc:
         raise EngineError(f"cannot run zensical: {exc.strerror or exc}") from exc
+    if started is not None:
+        started(proc)
     tail: list[str] = []
     try:
         assert proc.stdout is not None
