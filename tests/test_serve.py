@@ -337,3 +337,47 @@ def test_site_settings_and_maintainer_pages_reach_every_page(
     _until(with_page)  # every page: the navigation lists it
     guide.write_text("# Zebra handbook\n\nHow we work now.\n")
     _wait_for(base + "handbook/", "How we work now.")
+
+
+#: Titles that try to leave a table cell, a list item or a section, or to open a block.
+TRICKY_TITLES = [
+    "pipe | in | title",
+    "## not a heading",
+    "```fence",
+    "<div>html block</div>",
+    "[ref]: https://example.invalid/ def",
+    "back\\\\slash | \\\\| escaped",
+    "* star _under_ `code",
+    "<script>alert(1)</script>",
+]
+
+
+def test_pages_converted_by_parts_equal_the_whole_conversion(tmp_path: Path) -> None:
+    """`assay serve` converts the tags page by sections and long index tables by runs of
+    rows (generator/compile.py): the HTML must be the very same as the whole page's."""
+    from generator.compile import TABLE_PAGES, TABLE_RUN, PageCache, render_page
+    from generator.kb import load_knowledge_base
+    from generator.render.charts import ChartSink
+    from generator.render.site import render_site
+
+    root = tmp_path / "kb"
+    shutil.copytree(VALID_ROOT, root)
+    lora = (root / "content/papers/lora.md").read_text()
+    for i in range(3 * TABLE_RUN + 5):
+        title = json.dumps(f"{TRICKY_TITLES[i % len(TRICKY_TITLES)]} {i}")
+        text = lora.replace('"LoRA: Low-Rank Adaptation of Large Language Models"', title)
+        text = text.replace("year: 2021", f"year: 2021\ntags: [t{i % 7}, shared]")
+        (root / f"content/papers/p{i:03d}.md").write_text(text)
+    kb = load_knowledge_base(root, None)
+    assert kb.errors == []
+    sink = ChartSink(None)
+    pages = render_site(kb, sink)
+    assert pages["papers/index.md"].count("\n| ") > 3 * TABLE_RUN
+    assert pages["tags/index.md"].count("\n## ") >= 8
+    for src in sorted(TABLE_PAGES | {"tags/index.md"}):
+        by_parts = render_page(src, pages[src], sink, True, None, PageCache(None))
+        whole = render_page(src, pages[src], sink, True, None, None)
+        assert by_parts == whole, src
+    assert "pipe | in | title 0" in html.unescape(
+        render_page("papers/index.md", pages["papers/index.md"], sink, True, None, PageCache(None))
+    )
