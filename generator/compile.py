@@ -30,7 +30,7 @@ import yaml
 
 from .diagnostics import Diagnostic
 from .engines.base import SiteSource
-from .incremental import write_if_changed
+from .incremental import RecordPages, write_if_changed
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
 from .render.assets import LICENSES, SCRIPTS, site_assets
@@ -220,6 +220,9 @@ class PageCache:
         # whole page files, with the key of their HTML (kept on disk while the page is used)
         self.final: dict[tuple[str, str, bool, str], tuple[str, str]] = {}
         self.used: set[str] = set()
+        #: record pages' Markdown across recompiles (`assay serve`: an edit renders only the
+        #: pages it can affect)
+        self.records = RecordPages()
         self.final_used: set[tuple[str, str, bool, str]] = set()
         self.hits = 0
 
@@ -440,7 +443,8 @@ def compile_site(
         for e in kb.entries
         if e.record and is_heavy(e.parsed.body)
     }
-    for src, markdown in render_markdown(kb, sink).items():
+    records = pages.records if pages is not None else None
+    for src, markdown in render_markdown(kb, sink, records).items():
         if src in heavy:  # shown as plain text: bounded time whatever the body holds
             markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
         page = render_page(src, markdown, sink, directory_urls, titles.get(src), pages)

@@ -11,8 +11,14 @@ entries, pages that no longer exist lose theirs.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .schema import KINDS
+
+if TYPE_CHECKING:
+    from .model import Entry, KnowledgeBase
 
 
 def write_if_changed(path: Path, data: str | bytes) -> bool:
@@ -64,3 +70,87 @@ class SearchIndexMerger:
 
 #: One merger per served docs_dir; plugin instances may be recreated between rebuilds.
 MERGERS: dict[str, SearchIndexMerger] = {}
+
+
+class RecordPages:
+    """The record pages' Markdown, kept across the recompiles of `assay serve`: after an
+    edit only the pages that can show something of an edited record are rendered again.
+
+    A record page shows its own record, its warnings, the date, and — by id — the title,
+    kind and superseded state of the records it references, of those that reference it,
+    of its superseders and of the decisions of its technique (render/records.py reads
+    nothing else of the knowledge base). So a page is rendered again when its record or its
+    warnings changed, or when it lies within two such steps of a changed record in the
+    graph before or after the edit (two: a decision that newly supersedes D changes how
+    every page referencing D shows D). Benchmark pages, which hand charts to the page's
+    chart sink, are always rendered; an added or removed record or a new date renders all.
+    tests/test_serve.py checks the result against rendering every page, edit by edit."""
+
+    def __init__(self) -> None:
+        self.kb: KnowledgeBase | None = None
+        self.pages: dict[str, str] = {}  # record id → its page's Markdown
+        self.warnings: dict[str, list[tuple[str, str]]] = {}
+
+    def render(
+        self,
+        kb: KnowledgeBase,
+        render_one: Callable[[Entry], str],
+    ) -> dict[str, str]:
+        """src path → Markdown of every valid record's page, in path order."""
+        valid = sorted((e for e in kb.entries if e.record is not None), key=lambda e: e.path)
+        warnings: dict[str, list[tuple[str, str]]] = {}
+        for d in kb.warnings:
+            warnings.setdefault(d.path, []).append((d.code, d.message))
+        affected = self._affected(kb, valid, warnings)
+        out: dict[str, str] = {}
+        pages: dict[str, str] = {}
+        for e in valid:
+            cached = self.pages.get(e.id)
+            if affected is None or e.id in affected or e.kind == "benchmark" or cached is None:
+                cached = render_one(e)
+            pages[e.id] = cached
+            out[f"{KINDS[e.kind][0]}/{e.id}.md"] = cached
+        self.kb, self.pages, self.warnings = kb, pages, warnings
+        return out
+
+    def _affected(
+        self,
+        kb: KnowledgeBase,
+        valid: list[Entry],
+        warnings: dict[str, list[tuple[str, str]]],
+    ) -> set[str] | None:
+        """Ids whose page must be rendered again; None for all."""
+        prev = self.kb
+        if prev is None or prev.as_of != kb.as_of:
+            return None
+        before = {e.id: e for e in prev.entries if e.record is not None}
+        if set(before) != {e.id for e in valid} or len(valid) != len(kb.entries):
+            return None
+        changed = set()
+        for e in valid:
+            old = before[e.id]
+            if old.record is not e.record or old.parsed is not e.parsed or old.path != e.path:
+                changed.add(e.id)
+            if old.kind != e.kind:
+                return None
+            if self.warnings.get(e.path) != warnings.get(e.path):
+                changed.add(e.id)
+        near = set(changed)
+        for _ in range(2):
+            near |= {n for rid in near for g in (prev, kb) for n in _neighbours(g, rid)}
+        return near
+
+
+def _neighbours(kb: KnowledgeBase, rid: str) -> set[str]:
+    """Records whose page shows something of `rid`, or whose data `rid`'s page shows."""
+    from .link import references
+    from .schema import Decision
+
+    out = {src for src, _ in kb.graph.backlinks.get(rid, [])}
+    out |= set(kb.graph.superseded_by.get(rid, []))
+    e = kb.by_id.get(rid)
+    if e is not None:
+        out |= {target for _, target, _ in references(e)}
+        if isinstance(e.record, Decision):
+            out |= set(kb.graph.history.get(e.record.technique, []))
+    return out

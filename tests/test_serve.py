@@ -16,6 +16,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,73 @@ def test_pages_converted_by_parts_equal_the_whole_conversion(tmp_path: Path) -> 
     assert "pipe | in | title 0" in html.unescape(
         render_page("papers/index.md", pages["papers/index.md"], sink, True, None, PageCache(None))
     )
+
+
+def _set_line(path: Path, key: str, value: str | None) -> None:
+    """Replace (or, with None, drop) the top-level front-matter line `key: …` of a record."""
+    lines = path.read_text().split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith(f"{key}:"))
+    if value is None:
+        del lines[i]
+    else:
+        lines[i] = f"{key}: {value}"
+    path.write_text("\n".join(lines))
+
+
+def test_record_pages_reused_after_an_edit_equal_a_full_render(tmp_path: Path) -> None:
+    """`assay serve` renders again only the record pages an edit can affect
+    (generator/incremental.py `RecordPages`): after each edit below, the pages must be
+    exactly those of rendering every record."""
+    from generator.incremental import RecordPages
+    from generator.kb import load_knowledge_base
+    from generator.render.charts import ChartSink
+    from generator.render.records import record_page
+
+    root = tmp_path / "kb"
+    make_kb = Path(__file__).parents[1] / "benchmarks/make_kb.py"
+    subprocess.run([sys.executable, str(make_kb), str(root), "250"], check=True)
+    content = root / "content"
+    kb = load_knowledge_base(root, None)
+    assert kb.errors == []
+    graph = kb.graph
+    superseding = next(  # a decision that supersedes one that others reference
+        src
+        for target, sources in graph.superseded_by.items()
+        for src in sources
+        if graph.backlinks.get(target) and len(graph.backlinks[target]) > 1
+    )
+    cited_paper = next(
+        t for t, links in graph.backlinks.items() if t.startswith("pape") and len(links) > 1
+    )
+    technique_member = next(
+        d for chain in graph.history.values() if len(chain) > 2 for d in chain if d != superseding
+    )
+    edits: list[tuple[Path, str, str | None]] = [  # file, front-matter key, new value
+        (content / f"papers/{cited_paper}.md", "title", "New title"),
+        (content / f"decisions/{superseding}.md", "title", "Renamed decision"),
+        (content / f"decisions/{superseding}.md", "supersedes", None),
+        (content / f"decisions/{technique_member}.md", "decided_on", "2023-01-02"),
+        (content / f"papers/{cited_paper}.md", "tags", "[zebra]"),
+    ]
+    for kind in ("predictions", "runbooks", "postmortems", "benchmarks"):
+        edits.append((sorted((content / kind).glob("*.md"))[0], "title", "Zebra"))
+
+    records = RecordPages()
+    sink = ChartSink(None)
+    records.render(kb, lambda e: record_page(e, kb, sink))
+    refused = []
+    for path, key, value in edits:
+        before = path.read_text()
+        _set_line(path, key, value)
+        kb = load_knowledge_base(root, None)
+        if kb.errors:  # an edit this base's rules refuse: serve would not render it
+            refused.append((path.name, key, kb.errors[0].code))
+            path.write_text(before)
+            kb = load_knowledge_base(root, None)
+        again = records.render(kb, partial(record_page, kb=kb, charts=sink))
+        full = {
+            f"{e.path.split('/')[-2]}/{e.id}.md": record_page(e, kb, sink)
+            for e in sorted(kb.entries, key=lambda e: e.path)
+        }
+        assert again == full, (path.name, key)
+    assert refused == []

@@ -12,6 +12,7 @@ from importlib import resources
 from typing import Any
 
 from .. import compute
+from ..incremental import RecordPages
 from ..model import KnowledgeBase
 from ..schema import KINDS, Benchmark, Decision
 from .charts import ChartSink
@@ -33,12 +34,18 @@ SECTION_PAGES = {
 CSS_PATH = "assets/assay.css"
 
 
-def render_site(kb: KnowledgeBase, charts: ChartSink) -> dict[str, str]:
-    """src path (relative to docs_dir) → Markdown, for every record and generated page."""
+def render_site(
+    kb: KnowledgeBase, charts: ChartSink, records: RecordPages | None = None
+) -> dict[str, str]:
+    """src path (relative to docs_dir) → Markdown, for every record and generated page.
+    With `records` (`assay serve`), record pages an edit cannot affect are reused."""
     pages: dict[str, str] = {}
-    for e in sorted(kb.entries, key=lambda e: e.path):
-        if e.record is not None:
-            pages[f"{KINDS[e.kind][0]}/{e.id}.md"] = record_page(e, kb, charts)
+    if records is not None:
+        pages.update(records.render(kb, lambda e: record_page(e, kb, charts)))
+    else:
+        for e in sorted(kb.entries, key=lambda e: e.path):
+            if e.record is not None:
+                pages[f"{KINDS[e.kind][0]}/{e.id}.md"] = record_page(e, kb, charts)
     for kind, (folder, _) in KINDS.items():
         if kind != "prediction":
             pages[f"{folder}/index.md"] = kind_index(kb, kind)
