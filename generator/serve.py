@@ -1,10 +1,12 @@
 """`assay serve`: a live site source, recompiled on every edit, served by the engine.
 
-Assay compiles the knowledge base into a temporary site source and starts the engine's
-own live-reloading server on it. A watcher thread polls the knowledge base (content
-folder and mkdocs.yml); after a change it recompiles, and the compile step rewrites only
-the files whose bytes changed, so the engine rebuilds only the affected pages — the record,
-and every summary page (home, indexes, radar, review, tags) whose content moved.
+Assay compiles the knowledge base into a temporary site source and serves it with the
+engine's live server (`Engine.serve`). The engine polls `LiveSource.changed()` (the content
+folder and mkdocs.yml, every 0.1 s); after a change `LiveSource.update()` recompiles, and
+the compile step rewrites only the files whose bytes changed, so the engine rebuilds only
+the affected pages — the record, and every summary page (home, indexes, radar, review,
+tags) whose content moved. What a recompile reuses: docs/design.md, "serve: what an edit
+rebuilds".
 
 An edit that makes the knowledge base invalid does not stop the server: the diagnostics
 are printed, and the pages of the records at fault and the home page show them, until
