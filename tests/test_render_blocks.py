@@ -159,3 +159,10 @@ def test_every_page_of_the_bundled_knowledge_base_reads_as_before(
     assert any(ASSAY_BLOCK in page for page in new.values())
     for src in old:
         assert markdown_to_html(new[src], src) == markdown_to_html(old[src], src), src
+
+
+def test_a_cell_with_html_nested_too_deep_is_shown_as_text() -> None:
+    deep = "<div>" * 5000 + "x"
+    out = markdown_to_html(table(["A", "B"], [[deep, "<b>ok</b>"]]), "papers/x.md")
+    assert "&lt;div&gt;" in out and "<b>ok</b>" in out
+    assert out.count("<div>") == 0

@@ -244,7 +244,10 @@ def inline_html(markdown: str, table_cell: bool = False) -> str:
     text = _CONTROL.sub("\ufffd", markdown)
     if table_cell:
         text = text.replace("\\|", "|")
-    return str(_MD.renderInline(mdTrim(text)))
+    out = str(_MD.renderInline(mdTrim(text)))
+    if _too_deep(out):  # as markdown_to_html does for a page: the sanitizer's cost
+        out = str(_MD_TEXT.renderInline(mdTrim(text)))
+    return out
 
 
 def markdown_to_html(markdown: str, src: str = "", directory_urls: bool = True) -> str:
