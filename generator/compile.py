@@ -304,8 +304,6 @@ def render_page(
             html = "".join(
                 cache.html(src, part, directory_urls) for part in _SECTION.split(markdown)
             )
-        elif src in TABLE_PAGES:  # long tables converted (and cached) by runs of rows
-            html = _tables_by_rows(cache, src, markdown, directory_urls)
         else:
             html = cache.html(src, markdown, directory_urls)
     else:
@@ -328,58 +326,6 @@ def render_page(
 #: whole page's (tests/test_serve.py checks it).
 SECTIONED_PAGES = frozenset({"tags/index.md"})
 _SECTION = re.compile(r"(?m)^(?=## )")
-#: Generated pages whose long tables `assay serve` converts by runs of TABLE_RUN rows, each
-#: run cached on its own (with the table's header): an edit re-converts the run holding its
-#: row. Assay writes these tables (render/markdown.py `table`): one row per line, cells of
-#: escaped record text, so a row's HTML depends on its line and the header alone — the
-#: HTML is the same as the whole page's (tests/test_serve.py checks it).
-TABLE_PAGES = frozenset(f"{folder}/index.md" for kind, (folder, _) in KINDS.items())
-TABLE_RUN = 32
-_DELIMITER_ROW = re.compile(r"\|(?:---\|)+")
-_TBODY = re.compile(r"<tbody>\n?(.*)</tbody>", re.S)
-
-
-def _tables_by_rows(cache: PageCache, src: str, markdown: str, directory_urls: bool) -> str:
-    lines = markdown.split("\n")
-    out: list[str] = []
-    start = i = 0
-    while i < len(lines):
-        rows_end = i + 1
-        if i > 0 and _DELIMITER_ROW.fullmatch(lines[i]) and lines[i - 1].startswith("| "):
-            while rows_end < len(lines) and lines[rows_end].startswith("| "):
-                rows_end += 1
-        if rows_end - i - 1 < 2 * TABLE_RUN:
-            i += 1
-            continue
-        head = lines[i - 1 : i + 1]
-        if start < i - 1:
-            out.append(cache.html(src, "\n".join(lines[start : i - 1]) + "\n", directory_urls))
-        runs = [
-            cache.html(
-                src,
-                "\n".join(head + lines[r : min(r + TABLE_RUN, rows_end)]) + "\n",
-                directory_urls,
-            )
-            for r in range(i + 1, rows_end, TABLE_RUN)
-        ]
-        bodies = [m.group(1) if (m := _TBODY.search(run)) else None for run in runs]
-        if any(b is None for b in bodies):  # not the shape expected: the table as a whole
-            whole = "\n".join(head + lines[i + 1 : rows_end]) + "\n"
-            out.append(cache.html(src, whole, directory_urls))
-        else:
-            first = _TBODY.search(runs[0])
-            assert first is not None
-            out.append(
-                runs[0][: first.start(1)]
-                + "".join(b or "" for b in bodies)
-                + runs[0][first.end(1) :]
-            )
-        start = i = rows_end
-    if start < len(lines):
-        out.append(cache.html(src, "\n".join(lines[start:]), directory_urls))
-    return "".join(out)
-
-
 #: `hide:` front matter that Assay's page functions put on data pages (render/pages.py WIDE).
 _LAYOUT = re.compile(r"\A---\nhide:\n((?:  - [a-z]+\n)+)---\n\n")
 _MD_HREF = re.compile(r'href="([^"#?]+\.md(?:#[^"]*)?)"')

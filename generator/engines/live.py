@@ -36,29 +36,37 @@ from .base import POLL_INTERVAL, LiveUpdates, SiteSource
 log = logging.getLogger("assay.serve")
 
 
-class _TemplateCodeCache:
-    """Jinja bytecode kept in memory across the rebuilds of one server."""
+def _template_code_cache() -> Any:
+    """A Jinja bytecode cache kept in memory across the rebuilds of one server."""
+    import jinja2
 
-    def __init__(self) -> None:
-        import jinja2
+    class Cache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
 
-        class Cache(jinja2.BytecodeCache):
-            def __init__(self) -> None:
-                self.store: dict[str, bytes] = {}
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = self.store.get(bucket.key)
+            if data is not None:
+                bucket.bytecode_from_string(data)
 
-            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-                data = self.store.get(bucket.key)
-                if data is not None:
-                    bucket.bytecode_from_string(data)
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
 
-            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-                self.store[bucket.key] = bucket.bytecode_to_string()
+    return Cache()
 
-        self.cache = Cache()
 
-    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        env.bytecode_cache = self.cache
+def _with_code_cache(theme: Any, cache: Any) -> None:
+    """Have every Jinja environment `theme` makes use `cache` (MkDocs makes one per build;
+    set on the theme, not by a plugin: an added plugin would turn the page output cache off,
+    engines/outputcache.py)."""
+    make_env = theme.get_env
+
+    def get_env() -> Any:
+        env = make_env()
+        env.bytecode_cache = cache
         return env
+
+    theme.get_env = get_env
 
 
 def _remove_output(rel: str, config: Any, site_dir: str) -> None:
@@ -98,11 +106,11 @@ def serve_live(
                 self._rebuild_cond.notify_all()
 
     site_dir = tempfile.mkdtemp(prefix="assay-site-")
-    templates = _TemplateCodeCache()
+    templates = _template_code_cache()
 
     def get_config() -> Any:
         cfg: Any = load_config(str(config_file), site_dir=site_dir, dev_addr=dev_addr)
-        cfg.plugins["assay-serve-templates"] = templates
+        _with_code_cache(cfg.theme, templates)
         return cfg
 
     config = get_config()
