@@ -326,6 +326,9 @@ def test_site_settings_and_maintainer_pages_reach_every_page(
         return [u for u in _page_urls(root) if "Zebra knowledge base" not in _get(base + u)]
 
     _until(renamed_site)
+    # An edit of that mkdocs.yml too (the engine's file INHERITs it: its text stays the same).
+    (root / "mkdocs.yml").write_text("site_name: Okapi knowledge base\ntheme: material\n")
+    _until(lambda: [u for u in _page_urls(root) if "Okapi knowledge base" not in _get(base + u)])
     # A maintainer page added is served and enters the navigation of every page.
     guide = root / "content/handbook.md"
     guide.write_text("# Zebra handbook\n\nHow we work.\n")
@@ -451,3 +454,22 @@ def test_record_pages_reused_after_an_edit_equal_a_full_render(tmp_path: Path) -
         }
         assert again == full, (path.name, key)
     assert refused == []
+
+
+@pytest.mark.parametrize("served", ["mkdocs", "properdocs"], indirect=True)
+def test_a_configuration_the_engine_refuses_keeps_the_site_answering(
+    served: tuple[Path, str, subprocess.Popen[bytes]],
+) -> None:
+    root, base, proc = served
+    (root / "mkdocs.yml").write_text("site_name: Broken\ntheme: {name: no-such-theme}\n")
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"could not rebuild the site" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.read1(65536)
+    assert b"could not rebuild the site" in seen
+    # Every request is answered (the last good site), none waits for a build that failed.
+    for url in _page_urls(root):
+        assert "</html>" in _get(base + url)
+    (root / "mkdocs.yml").write_text("site_name: Zebra knowledge base\ntheme: material\n")
+    _until(lambda: [u for u in _page_urls(root) if "Zebra knowledge base" not in _get(base + u)])

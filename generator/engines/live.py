@@ -119,8 +119,10 @@ def serve_live(
     mount_path = urlsplit(config.site_url or "/").path
     config.site_url = serve_url = _serve_url(host, port, mount_path)
 
+    failed = [False]  # the last build failed: the next one is a full one
+
     def builder(cfg: Any = None) -> None:
-        full = cfg is not None
+        full = cfg is not None or failed[0]
         started = time.perf_counter()
         if cfg is None:
             change = live.update()
@@ -128,13 +130,14 @@ def serve_live(
             for rel in change.removed:
                 _remove_output(rel, config, site_dir)
             # A new configuration (settings, navigation) shows on every page: full build.
-            full = write_config(change.source)
+            full = write_config(change.source) or full
         compiled = time.perf_counter()
         try:
             if cfg is None:
                 cfg = get_config()
             cfg.site_url = serve_url
             build(cfg, serve_url=serve_url, dirty=not full)
+            failed[0] = False
             log.info(
                 "site updated in %.2fs (Assay %.2fs, %s build %.2fs)",
                 time.perf_counter() - started,
@@ -143,6 +146,7 @@ def serve_live(
                 time.perf_counter() - compiled,
             )
         except (Exception, SystemExit) as exc:  # a server must outlive a failed build
+            failed[0] = True
             print(
                 f"assay: the engine could not rebuild the site: {exc}",
                 file=sys.stderr,

@@ -11,6 +11,7 @@ through without handing them to Python-Markdown and puts mkdocs-macros in a sand
 from __future__ import annotations
 
 import errno
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ class MkDocsEngine:
         try:
             # Assay drives MkDocs' live server: one loop recompiles, then rebuilds only the
             # pages whose file changed (generator/engines/live.py).
-            serve_live(config_path, rewrite_config, source, dev_addr, open_browser, live)
+            serve_live(config_path, ConfigFile(source).update, source, dev_addr, open_browser, live)
         except MkDocsException as exc:
             raise EngineError(f"MkDocs failed: {exc}") from exc
         except OSError as exc:
@@ -109,9 +110,25 @@ class MkDocsEngine:
             raise
 
 
-def rewrite_config(source: SiteSource, name: str = "mkdocs.yml") -> bool:
-    """Write the configuration of a recompiled `source`; True when it changed."""
-    from ..incremental import write_if_changed
+class ConfigFile:
+    """The MkDocs-family configuration file of a served site source, rewritten after each
+    recompile. The file INHERITs the user's mkdocs.yml, so its text alone does not change
+    when that file does: the site configuration it is made from is compared too."""
 
-    text = yaml.safe_dump(mkdocs_config(source), sort_keys=False)
-    return write_if_changed(source.root / name, text)
+    def __init__(self, source: SiteSource, name: str = "mkdocs.yml") -> None:
+        self.path = source.root / name
+        self.key = self._key(source)
+
+    @staticmethod
+    def _key(source: SiteSource) -> str:
+        return json.dumps(source.config, sort_keys=True, default=str)
+
+    def update(self, source: SiteSource) -> bool:
+        """Write the configuration of a recompiled `source`; True when it changed."""
+        from ..incremental import write_if_changed
+
+        text = yaml.safe_dump(mkdocs_config(source), sort_keys=False)
+        key = self._key(source)
+        changed = write_if_changed(self.path, text) or key != self.key
+        self.key = key
+        return changed

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource
-from .mkdocs import mkdocs_config, rewrite_config
+from .mkdocs import ConfigFile, mkdocs_config
 
 
 def _command(*args: str) -> list[str]:
@@ -70,6 +70,7 @@ class ProperDocsEngine:
             args.append("--open")
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
         stop = threading.Event()
+        config_file = ConfigFile(source, config.name)
 
         def pump() -> None:
             assert proc.stdin is not None
@@ -79,7 +80,7 @@ class ProperDocsEngine:
                 change = live.update()
                 message = {
                     "removed": list(change.removed),
-                    "config": rewrite_config(change.source, config.name),
+                    "config": config_file.update(change.source),
                 }
                 try:
                     proc.stdin.write(json.dumps(message) + "\n")
