@@ -235,6 +235,7 @@ class Session:
     benchmarks: dict[str, stats.BenchmarkStats] = field(default_factory=dict)
     predictions: dict[str, PredictionBundle] = field(default_factory=dict)
     worker: _Worker | None = None
+    waited: float = 0.0
 
     def benchmark(
         self, record_id: str, fields_json: str, make: Callable[[], stats.Benchmark]
@@ -279,6 +280,7 @@ class Session:
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+            self.waited = self.worker.waited
             self.worker = None
 
 
@@ -360,6 +362,7 @@ def session(kb: KnowledgeBase, directory: Path | None) -> Iterator[Session]:
             computed=cache.computed,
             from_worker=cache.from_worker,
             worker=int(started),
+            waited_ms=round(current.waited * 1000),
         )
 
 
@@ -377,10 +380,32 @@ def worker_allowed() -> bool:
     )
 
 
-def _work(jobs: list[_Job], conn: Any) -> None:
+def _detach(keep: int, parent: int) -> None:
+    """In the worker: hold nothing of the build's. Close every inherited file descriptor
+    but stdio and the answer pipe (the build's lock among them: a killed build's worker
+    must not keep the next build out), and die with the build (Linux: parent-death
+    signal; elsewhere the closed pipe ends it when it answers)."""
+    try:
+        limit = int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        limit = 65536
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(limit, keep + 1))
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the build died before the signal was asked for
+        os._exit(1)
+
+
+def _work(jobs: list[_Job], conn: Any, parent: int) -> None:
     """In the worker: compute every job, send {key: to_json()} back, exit."""
     out: dict[str, Any] = {}
     try:
+        _detach(conn.fileno(), parent)
         for job in jobs:
             if job.kind == "benchmark":
                 out[job.key] = stats.analyse_benchmark(job.inputs).to_json()
@@ -399,6 +424,7 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.results: dict[str, Any] | None = None
+        self.waited = 0.0  # seconds the compile spent waiting for the answer
 
     @classmethod
     def start(cls, jobs: list[_Job]) -> _Worker | None:
@@ -407,7 +433,7 @@ class _Worker:
         try:
             ctx = multiprocessing.get_context("fork")
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_work, args=(jobs, send), daemon=True)
+            process = ctx.Process(target=_work, args=(jobs, send, os.getpid()), daemon=True)
             process.start()
         except (OSError, ValueError):
             return None  # no fork here: computed in-process on first use
@@ -418,6 +444,9 @@ class _Worker:
         """The worker's result for `key`; None when it has none or died (then the caller
         computes in-process)."""
         if self.results is None:
+            import time
+
+            began = time.perf_counter()
             try:
                 received = self.conn.recv()
             except Exception:  # died, or an unreadable answer: recompute, never crash
@@ -425,6 +454,7 @@ class _Worker:
             self.results = received if isinstance(received, dict) else {}
             with contextlib.suppress(OSError):
                 self.process.join(timeout=5)  # it exits once it has sent
+            self.waited = time.perf_counter() - began
             self.stop()
         return self.results.get(key)
 

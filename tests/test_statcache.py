@@ -358,7 +358,7 @@ def test_a_dying_worker_is_recomputed_in_process(
     expected = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
     compute._BENCHMARK_STATS.clear()
 
-    def dying(jobs: object, conn: object) -> None:
+    def dying(*args: object) -> None:
         if how == "exit":
             os._exit(3)
         if how == "kill":
@@ -474,3 +474,32 @@ def test_render_path_imports_no_scipy() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_worker_holds_none_of_the_builds_files(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build holds its lock (flock) while it compiles; a build killed with SIGKILL must not
+    # leave a worker that keeps the next build out: the worker closes what it inherited.
+    import fcntl
+    import time
+
+    lock = tmp_path / "site.assay-lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def slow(*args: object) -> None:
+        time.sleep(3)
+
+    monkeypatch.setattr(statcache, "analyse_prediction_bundle", slow)
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    with statcache.session(kb, tmp_path / "stats") as current:
+        assert current.worker is not None and current.worker.process.is_alive()
+        time.sleep(0.5)  # the worker has started and detached
+        os.close(fd)  # the build "dies": only the worker could still hold the lock
+        other = os.open(lock, os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if held
+        finally:
+            os.close(other)
+    assert _no_children()
