@@ -333,6 +333,7 @@ def _lookup(cache: StatCache, kb: KnowledgeBase, session: Session) -> list[_Job]
     if bundle is not None:
         cache.hits += 1
         session.predictions[key] = bundle
+        remember_bundle(key, bundle)
     else:
         jobs.append(_Job(key, "predictions", inputs))
     return jobs
