@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast, get_args
 
 from ._common import NO_INTERVAL, Interval, json_interval
@@ -42,6 +42,13 @@ class ResultFormatError(ValueError):
 
 
 # -- readers of the JSON form: each checks the type `to_json` writes ----------------------
+def _shallow(obj: Any) -> dict[str, Any]:
+    """A result's fields by name, in order, values as they are (the callers replace the
+    tuples with lists): `dataclasses.asdict` deep-copies every value, several times slower
+    on a build that writes every benchmark's statistics into records.json."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
 def _obj(v: object) -> Mapping[str, Any]:
     if not isinstance(v, dict):
         raise ResultFormatError(f"expected an object, got {type(v).__name__}")
@@ -133,7 +140,7 @@ class MethodSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **asdict(self),
+            **_shallow(self),
             "ci": json_interval(self.ci),
             "median_ci": json_interval(self.median_ci),
         }
@@ -215,7 +222,7 @@ class _Judgement:
 
 
 def _judgement_json(j: _Judgement) -> dict[str, Any]:
-    out = {k: v for k, v in asdict(j).items() if k != "verdict_interval"}
+    out = {k: v for k, v in _shallow(j).items() if k != "verdict_interval"}
     out["verdict_interval"] = j.verdict_interval.to_json()
     return out
 
@@ -270,7 +277,7 @@ class Comparison:
     judgement: _Judgement = field(default_factory=_Judgement)
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "judgement"}
+        out = {k: v for k, v in _shallow(self).items() if k != "judgement"}
         out.update(
             diff_ci=json_interval(self.diff_ci),
             rel_diff_ci=json_interval(self.rel_diff_ci),
@@ -328,7 +335,7 @@ class AblationContribution:
     judgement: _Judgement = field(default_factory=_Judgement)
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "judgement"}
+        out = {k: v for k, v in _shallow(self).items() if k != "judgement"}
         out.update(
             removes=list(self.removes),
             contribution_ci=json_interval(self.contribution_ci),
@@ -366,7 +373,7 @@ class RunDiagnostic:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _shallow(self)
 
     @classmethod
     def from_json(cls, data: object) -> RunDiagnostic:
@@ -440,7 +447,7 @@ class SampleComparison:
     exact: bool = False  # no run-to-run variation: the difference is known exactly
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "diff_ci": json_interval(self.diff_ci), "notes": list(self.notes)}
+        return {**_shallow(self), "diff_ci": json_interval(self.diff_ci), "notes": list(self.notes)}
 
     @classmethod
     def from_json(cls, data: object) -> SampleComparison:
