@@ -83,7 +83,8 @@ class RecordPages:
     warnings changed, or when it lies within two such steps of a changed record in the
     graph before or after the edit (two: a decision that newly supersedes D changes how
     every page referencing D shows D). Benchmark pages, which hand charts to the page's
-    chart sink, are always rendered; an added or removed record or a new date renders all.
+    chart sink and whose statistics come last, are left to the caller; an added or removed
+    record or a new date renders all.
     tests/test_serve.py checks the result against rendering every page, edit by edit."""
 
     def __init__(self) -> None:
@@ -96,7 +97,7 @@ class RecordPages:
         kb: KnowledgeBase,
         render_one: Callable[[Entry], str],
     ) -> dict[str, str]:
-        """src path → Markdown of every valid record's page, in path order."""
+        """src path → Markdown of every valid record's page but benchmarks', in path order."""
         valid = sorted((e for e in kb.entries if e.record is not None), key=lambda e: e.path)
         warnings: dict[str, list[tuple[str, str]]] = {}
         for d in kb.warnings:
@@ -105,8 +106,10 @@ class RecordPages:
         out: dict[str, str] = {}
         pages: dict[str, str] = {}
         for e in valid:
+            if e.kind == "benchmark":
+                continue
             cached = self.pages.get(e.id)
-            if affected is None or e.id in affected or e.kind == "benchmark" or cached is None:
+            if affected is None or e.id in affected or cached is None:
                 cached = render_one(e)
             pages[e.id] = cached
             out[f"{KINDS[e.kind][0]}/{e.id}.md"] = cached
