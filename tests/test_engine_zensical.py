@@ -31,6 +31,7 @@ from conftest import VALID_ROOT
 
 from generator.cli import main
 from generator.engines import EngineError, SiteSource, get_engine
+from generator.engines.base import SourceChange
 from generator.engines.zensical import CONFIG_NAME, ZensicalEngine, zensical_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -482,10 +483,15 @@ def test_serve_shows_an_edit_and_stops_on_interrupt(tmp_path: Path) -> None:
     script = (
         "import sys, pathlib, json\n"
         "from generator.engines import SiteSource, get_engine\n"
+        "from generator.engines.base import SourceChange\n"
         "root = pathlib.Path(sys.argv[1])\n"
         "cfg = json.loads((root / 'config.json').read_text())\n"
+        "source = SiteSource(root, cfg)\n"
+        "class Unchanged:\n"  # the test edits the site source itself
+        "    def changed(self): return False\n"
+        "    def update(self): return SourceChange(source)\n"
         "try:\n"
-        "    get_engine('zensical').serve(SiteSource(root, cfg), sys.argv[2], False)\n"
+        "    get_engine('zensical').serve(source, sys.argv[2], False, Unchanged())\n"
         "except KeyboardInterrupt:\n"
         "    sys.exit(3)\n"
     )
@@ -524,6 +530,19 @@ def test_serve_shows_an_edit_and_stops_on_interrupt(tmp_path: Path) -> None:
             proc.wait()
 
 
+class _Unchanged:
+    """A knowledge base that never changes (`LiveUpdates` for engine-level serve tests)."""
+
+    def __init__(self, source: SiteSource) -> None:
+        self.source = source
+
+    def changed(self) -> bool:
+        return False
+
+    def update(self) -> SourceChange:
+        return SourceChange(self.source)
+
+
 def test_serve_on_a_busy_address_is_a_one_line_error(tmp_path: Path) -> None:
     source = make_source(tmp_path / "source", {"index.md": "# Home\n"})
     with socket.socket() as busy:
@@ -531,7 +550,7 @@ def test_serve_on_a_busy_address_is_a_one_line_error(tmp_path: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(EngineError) as err:
-            get_engine("zensical").serve(source, f"127.0.0.1:{port}", False)
+            get_engine("zensical").serve(source, f"127.0.0.1:{port}", False, _Unchanged(source))
     assert str(err.value) == "zensical serve failed: Address already in use (os error 98)"
 
 
