@@ -3,8 +3,10 @@
 * `assay-engine` — added by Assay's engine adapters to the configuration of a compiled
   site source. It hands each page Assay generated to the theme as the HTML Assay wrote
   (Python-Markdown never parses it: same output, less time), forbids macros on those
-  pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages. In `serve`'s
-  dirty mode it keeps the search index whole (generator/incremental.py).
+  pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages. It writes the
+  search entries of those pages itself (generator/searchindex.py) instead of letting
+  Material's search parse them, and in `serve`'s dirty mode keeps the search index whole
+  (generator/incremental.py).
 * `assay` — for those who run `mkdocs build` with `plugins: [assay]` in their mkdocs.yml:
   on_config validates the knowledge base (fails the build, writing nothing, when it has
   errors), compiles it into `.assay-cache/source/`, and points `docs_dir` there; MkDocs
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,29 @@ _FIGURE_MARK = re.compile(r"<!--assay-figure:(\d+)-->")
 
 
 class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
-    pass
+    # False: Material's search parses Assay's pages itself (slower; tests compare the two).
+    search_index = c.Type(bool, default=True)
+
+
+def _material_search(config: MkDocsConfig) -> Any:
+    """Material's search plugin when it is on and indexes as `searchindex` does (no
+    Chinese segmentation with jieba), else None: then whatever search there is indexes
+    every page itself."""
+    for plugin in config.plugins.values():
+        cls = type(plugin)
+        if cls.__name__ != "SearchPlugin" or not cls.__module__.startswith("material."):
+            continue
+        module = sys.modules.get(cls.__module__)
+        if plugin.config.get("enabled", True) and getattr(module, "jieba", None) is None:
+            return plugin
+    return None
+
+
+def _record_page(src_uri: str) -> bool:
+    from .schema import FOLDER_KIND
+
+    folder, _, name = src_uri.partition("/")
+    return folder in FOLDER_KIND and "/" not in name and name != "index.md"
 
 
 class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
@@ -51,6 +76,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.dirty = False
         self.rebuilt: set[str] = set()
         self.files: Files | None = None
+        self.search: Any = None  # Material's search plugin, when Assay writes its entries
+        self.entries: dict[str, list[dict[str, Any]]] = {}  # page URL → search entries
+        self.order: list[str] = []  # URLs of the pages built, in order
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
@@ -58,6 +86,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after mkdocs-macros built its Jinja environment
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _sandbox_macros(config)
+        own = self.config.get("search_index", True) is not False
+        self.search = _material_search(config) if own else None
+        self.entries, self.order = {}, []
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -84,7 +115,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rebuilt.add(page.url)
         stored = self.html.pop(page.file.src_uri, None)
-        if stored is not None and _PASSTHROUGH in html:
+        generated = stored is not None and _PASSTHROUGH in html
+        if generated:
+            assert stored is not None
             html = stored
         # Charts go back in after search has indexed the page (on_post_page): SVG text is
         # noise in the index and made indexing several times slower.
@@ -97,7 +130,32 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         html = _FIGURE.sub(stash, html)
         if figures:
             self.figures[page.file.src_uri] = figures
+        self.order.append(page.url)
+        if generated and self.search is not None:
+            self._index(page, html)
         return html
+
+    def _index(self, page: Page, html: str) -> None:
+        """Search entries of a generated page, written by Assay; Material skips the page."""
+        from .searchindex import RECORD_PAGE_CAP, page_entries
+
+        meta = page.meta.get("search")
+        search = dict(meta) if isinstance(meta, dict) else {}
+        page.meta["search"] = {**search, "exclude": True}
+        if search.get("exclude"):
+            return
+        cap = RECORD_PAGE_CAP if _record_page(page.file.src_uri) else None
+        title = str(page.meta.get("title", page.title))
+        entries: list[dict[str, Any]] = list(page_entries(html, page.url, title, cap=cap))
+        tags = page.meta.get("tags")
+        for entry in entries:  # as Material adds them to every entry of the page
+            if isinstance(tags, list):
+                entry["tags"] = [
+                    str(t) for t in tags if t and isinstance(t, (str, int, float, bool))
+                ]
+            if "boost" in search:
+                entry["boost"] = search["boost"]
+        self.entries[page.url] = entries
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         figures = self.figures.pop(page.file.src_uri, None)
@@ -105,8 +163,15 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             return output
         return _FIGURE_MARK.sub(lambda m: figures[int(m.group(1))], output)
 
-    @event_priority(-100)  # after Material's search wrote its index
+    @event_priority(-50)  # after Material's search wrote its index, before `offline` reads it
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.search is not None:
+            from .searchindex import merge_entries
+
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            if index.is_file():
+                merge_entries(index, self.entries, self.order)
+            self.entries, self.order = {}, []
         if self.dirty:
             self._merge_search_index(config)
 
@@ -225,7 +290,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self.engine.on_post_page(output, page=page, config=config)
 
-    @event_priority(-100)
+    @event_priority(-50)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.engine.on_post_build(config=config)
 
