@@ -22,12 +22,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from .diagnostics import format_text
@@ -44,6 +46,8 @@ _FIGURE_MARK = re.compile(r"<!--assay-figure:(\d+)-->")
 class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
     # False: Material's search parses Assay's pages itself (slower; tests compare the two).
     search_index = c.Type(bool, default=True)
+    # False: Material renders its navigation into every page (tests compare the two).
+    nav_cache = c.Type(bool, default=True)
 
 
 def _material_search(config: MkDocsConfig) -> Any:
@@ -79,6 +83,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.search: Any = None  # Material's search plugin, when Assay writes its entries
         self.entries: dict[str, list[dict[str, Any]]] = {}  # page URL → search entries
         self.order: list[str] = []  # URLs of the pages built, in order
+        self.nav_urls: set[str] = set()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
@@ -94,6 +99,18 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self.files = files
         return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav_urls = {p.url for p in nav.pages}
+        return nav
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        if self.config.get("nav_cache", True) is not False and config.theme.name == "material":
+            from .navcache import NavCache, material_templates
+
+            if (theme_dir := material_templates()) is not None:
+                NavCache(self.nav_urls).install(env, theme_dir)
+        return env
 
     @event_priority(100)  # before mkdocs-macros looks at the page
     def on_page_markdown(
@@ -277,6 +294,12 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         return self.engine.on_files(files, config=config)
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        return self.engine.on_nav(nav, config=config, files=files)
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        return self.engine.on_env(env, config=config, files=files)
 
     @event_priority(100)
     def on_page_markdown(

@@ -168,6 +168,4 @@ def merge_entries(
         placed.add(page)
         docs += ours.get(page, theirs.get(page, []))
     data["docs"] = docs
-    index_path.write_text(
-        json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8"
-    )
+    index_path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
