@@ -84,15 +84,21 @@ def _collapse(text: str) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
-    """`text` (kept tags and escaped text) cut to about `limit` characters at a word
+    """`text` (kept tags and escaped text) cut to at most `limit` characters at a word
     boundary, then balanced again (no half tag, no half entity, no unclosed element)."""
     if len(text) <= limit:
         return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return str(_TEXT_CLEANER.clean(cut)).strip()
+    target = limit
+    for _ in range(8):  # the closing tags nh3 adds back may need a shorter cut
+        cut = text[: max(target, 0)]
+        space = cut.rfind(" ")
+        if space > target // 2:
+            cut = cut[:space]
+        out = str(_TEXT_CLEANER.clean(cut)).strip()
+        if len(out) <= limit:
+            return out
+        target -= len(out) - limit
+    return ""
 
 
 def page_entries(
