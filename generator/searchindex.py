@@ -51,10 +51,11 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
 )
 _TEXT_CLEANER = nh3.Cleaner(tags=set(KEPT_TAGS), attributes={}, link_rel=None)
-# Elements whose text Material runs into the next element's ("a</td><td>b" → "ab"): a
-# space before them keeps the words apart (never inside an attribute that survives).
+# Elements whose text Material runs into the previous element's ("a</td><td>b" → "ab"):
+# a space before them keeps the words apart (never inside an attribute that survives).
 _SEPARATE = re.compile(
-    r"<(?=(?:td|th|tr|li|dt|dd|div|br|text|tspan|title|figcaption|summary|caption)[\s/>])"
+    r"<(?=(?:td|th|tr|li|dt|dd|div|br|p|pre|h[1-6]|ul|ol|table|blockquote|figcaption|summary"
+    r"|caption|text|tspan|title)[\s/>])"
 )
 # nh3 drops SVG with its text; Material indexes the text of Assay's own SVG (radar, forest
 # plots: the labels and the <title> that describes the plot), so it is taken out first.
@@ -72,15 +73,27 @@ def _svg_text(m: re.Match[str]) -> str:
 _SECTION = re.compile(r'<(h[1-6]) id="([^"<>]*)">(.*?)</\1>', re.S)
 _HEADING_TAG = re.compile(r'</?h[1-6](?: id="[^"<>]*")?>')
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 # Embeddings, overrides, isolates and marks: reorder what a reader sees in a result.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _collapse(text: str) -> str:
     if "<pre>" not in text:
-        return " ".join(text.split())
+        return _SPACES.sub(" ", text).strip()
     parts = _PRE.split(text)  # odd items: <pre> blocks, kept as they are
-    return "".join(p if i % 2 else " ".join(p.split()) for i, p in enumerate(parts)).strip()
+    return "".join(p if i % 2 else _SPACES.sub(" ", p) for i, p in enumerate(parts)).strip()
+
+
+def _prefix(page_html: str, n: int) -> str:
+    """The first `n` characters of `page_html` or fewer, ending outside any tag and entity."""
+    end = n
+    if page_html.rfind("<", 0, end) > page_html.rfind(">", 0, end):
+        end = page_html.rfind("<", 0, end)
+    amp = page_html.rfind("&", max(0, end - 12), end)
+    if amp != -1 and ";" not in page_html[amp:end]:
+        end = amp
+    return page_html[:end]
 
 
 def _cut(text: str, limit: int) -> str:
@@ -90,7 +103,7 @@ def _cut(text: str, limit: int) -> str:
         return text
     target = limit
     for _ in range(8):  # the closing tags nh3 adds back may need a shorter cut
-        cut = text[: max(target, 0)]
+        cut = _prefix(text, max(target, 0))
         space = cut.rfind(" ")
         if space > target // 2:
             cut = cut[:space]
@@ -116,6 +129,10 @@ def page_entries(
     markup characters: `render/html.safe_title`). `cap` bounds the characters of all
     titles and texts of the page together (sections past it are not indexed, the one
     where it falls is cut at a word); `section_cap` bounds each section's text."""
+    if cap is not None and len(page_html) > 16 * cap:
+        # Markup and entities aside, more HTML than this holds more text than the cap: the
+        # rest is never read (a 1 MiB body of `<` is 4 MiB of `&lt;`).
+        page_html = _prefix(page_html, 16 * cap)
     if "<svg" in page_html:
         page_html = _SVG.sub(_svg_text, page_html)
     clean = _BIDI.sub("", _CLEANER.clean(_SEPARATE.sub(" <", page_html)))

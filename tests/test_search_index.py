@@ -158,6 +158,17 @@ def test_record_page_cap_bounds_all_sections_together() -> None:
     assert len(uncapped) == 201
 
 
+def test_a_page_of_escaped_markup_is_indexed_up_to_the_cap() -> None:
+    """1 MiB of `<div>` shown as plain text is 4 MiB of entities in one <pre>: the index
+    reads only a bounded prefix, cut between entities, and still fills the cap."""
+    page = '<div class="assay-page"><h1>Big</h1><pre class="assay-plain">'
+    page += "&lt;div&gt;" * 400_000 + "</pre></div>"
+    (entry,) = page_entries(page, "papers/big/", "Big", cap=RECORD_PAGE_CAP)
+    assert RECORD_PAGE_CAP * 0.9 < len(entry["title"]) + len(entry["text"]) <= RECORD_PAGE_CAP
+    assert entry["text"].startswith("Big <pre>&lt;div&gt;&lt;div&gt;")
+    assert entry["text"].endswith("&lt;div&gt;</pre>")
+
+
 def test_section_cap_bounds_one_section() -> None:
     page = _page("# Tags\n\n## many\n\n" + "word " * 40_000)
     entries = page_entries(page, "tags/", "Tags")
