@@ -73,16 +73,23 @@ def _svg_text(m: re.Match[str]) -> str:
 _SECTION = re.compile(r'<(h[1-6]) id="([^"<>]*)">(.*?)</\1>', re.S)
 _HEADING_TAG = re.compile(r'</?h[1-6](?: id="[^"<>]*")?>')
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 # Embeddings, overrides, isolates and marks: reorder what a reader sees in a result.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def _squeeze(text: str) -> str:
+    """Runs of whitespace → one space (leading and trailing ones too)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + inner + (" " if text[-1].isspace() else "")
+
+
 def _collapse(text: str) -> str:
     if "<pre>" not in text:
-        return _SPACES.sub(" ", text).strip()
+        return " ".join(text.split())
     parts = _PRE.split(text)  # odd items: <pre> blocks, kept as they are
-    return "".join(p if i % 2 else _SPACES.sub(" ", p) for i, p in enumerate(parts)).strip()
+    return "".join(p if i % 2 else _squeeze(p) for i, p in enumerate(parts)).strip()
 
 
 def _prefix(page_html: str, n: int) -> str:
@@ -147,8 +154,9 @@ def page_entries(
     entries: list[dict[str, str]] = []
     budget = cap if cap is not None else -1
     for anchor, heading, body in sections:
-        name = _collapse(_HEADING_TAG.sub("", heading)) or page_title
-        text = _collapse(_HEADING_TAG.sub("", body))
+        name = _collapse(_HEADING_TAG.sub("", heading) if "<h" in heading else heading)
+        name = name or page_title
+        text = _collapse(_HEADING_TAG.sub("", body) if "<h" in body else body)
         if len(text) > section_cap:
             text = _cut(text, section_cap)
         if cap is not None:
