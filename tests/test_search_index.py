@@ -347,3 +347,26 @@ def test_a_1_mib_body_is_shown_whole_and_indexed_up_to_the_cap(tmp_path: Path) -
     assert any("Plain words of a long narrative" in d["text"] for d in mine)
     # The other pages are indexed as before.
     assert any(d["location"] == "papers/flashattention/" for d in docs)
+
+
+def test_generated_pages_skip_python_markdown_with_the_same_result(
+    bundled_source: SiteSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`assay-engine` renders a generated page without building a Python-Markdown parser
+    for it (`_render_stored`): the site is the same as with MkDocs' own `Page.render`."""
+    from generator import mkdocs_plugin
+
+    fast = _engine_build(bundled_source, "mkdocs", tmp_path / "fast", {})
+    calls: dict[str, set[str]] = {}
+
+    def original(render: Any, page: Any, anchors: set[str]) -> Any:
+        calls[page.file.src_uri] = anchors  # the heading ids MkDocs can check links against
+        return type(page).render.__get__(page)
+
+    monkeypatch.setattr(mkdocs_plugin, "partial", original)
+    slow = _engine_build(bundled_source, "mkdocs", tmp_path / "slow", {})
+    assert len(calls) > 40  # every generated page went through the stored render
+    assert any("protocol" in ids for src, ids in calls.items() if src.startswith("benchmarks/"))
+    names = sorted(p.relative_to(fast).as_posix() for p in fast.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(slow).as_posix() for p in slow.rglob("*") if p.is_file())
+    assert [n for n in names if (fast / n).read_bytes() != (slow / n).read_bytes()] == []
