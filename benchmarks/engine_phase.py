@@ -8,9 +8,11 @@ site source, then, alternating, each a median of --repeats child processes' CPU 
 + system, so the figures hold on a machine others are using):
 
 * the engine rendering the compiled source as `assay build` does;
-* the same with the `assay-engine` plugin's search index and navigation cache off
+* "before": with --baseline DIR (a source tree of an earlier commit, e.g. `git archive
+  main | tar -x -C DIR`), the same with that tree's `generator` package; without it, the
+  same with the `assay-engine` plugin's search index and navigation cache off
   (`search_index: false`, `nav_cache: false`: Material parses every page and renders its
-  navigation into every page, as before issue 9's search work);
+  navigation into every page);
 * the engine's bare build of the same record files (benchmarks/run.py's BARE_MKDOCS);
 * a whole warm `assay build` (caches from a previous build).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -70,7 +73,7 @@ get_engine(engine).build(source, site)
 """
 
 
-def cpu_of(cmd: list[str], cwd: Path | None = None) -> float:
+def cpu_of(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
     """CPU seconds (user + system) of a child process and its own children."""
     wrapper = (
         "import resource, subprocess, sys\n"
@@ -79,7 +82,11 @@ def cpu_of(cmd: list[str], cwd: Path | None = None) -> float:
         "print(r.ru_utime + r.ru_stime)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-c", wrapper, *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     if out.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
@@ -101,20 +108,32 @@ def bare_command(engine: str, config: Path, site: Path) -> list[str]:
 
 
 def measure_engine(
-    work: Path, root: Path, source: Path, neutral: Path, engine: str, repeats: int
+    work: Path,
+    root: Path,
+    source: Path,
+    neutral: Path,
+    engine: str,
+    repeats: int,
+    baseline: Path | None,
 ) -> dict[str, float]:
     """Medians of the engine phase (now and before), the bare build and a warm build."""
     build = [sys.executable, "-m", "generator", "build", "--root", str(root)]
 
-    def engine_run(options: dict[str, bool]) -> float:
+    def engine_run(options: dict[str, bool], env: dict[str, str] | None = None) -> float:
         cmd = [sys.executable, "-c", ENGINE, str(source), str(neutral), engine]
-        return cpu_of([*cmd, str(work / f"site-{engine}"), json.dumps(options)])
+        cmd += [str(work / f"site-{engine}"), json.dumps(options)]
+        return cpu_of(cmd, cwd=work, env=env)  # not run from a source tree: PYTHONPATH wins
+
+    def before() -> float:
+        if baseline is not None:
+            return engine_run({}, {"PYTHONPATH": str(baseline)})
+        return engine_run({"search_index": False, "nav_cache": False})
 
     return medians(
         repeats,
         {
             "engine": lambda: engine_run({}),
-            "engine_before": lambda: engine_run({"search_index": False, "nav_cache": False}),
+            "engine_before": before,
             "bare": lambda: cpu_of(
                 bare_command(engine, root / "bare.yml", work / f"bare-{engine}"), cwd=root
             ),
@@ -132,6 +151,7 @@ def main() -> None:
     ap.add_argument("--engines", default="mkdocs,properdocs")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--big", action="store_true", help="also the 1 MiB records (first size)")
+    ap.add_argument("--baseline", type=Path, default=None, help="source tree measured as 'before'")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="assay-engine-phase-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -149,7 +169,7 @@ def main() -> None:
         build = [sys.executable, "-m", "generator", "build", "--root", str(root)]
         subprocess.run([*build, "--site-dir", str(work / "warm")], check=True)  # warm caches
         for engine in engines:
-            m = measure_engine(work, root, source, neutral, engine, args.repeats)
+            m = measure_engine(work, root, source, neutral, engine, args.repeats, args.baseline)
             print(
                 f"N={n} {engine}: engine phase {m['engine']:.2f}s (before: "
                 f"{m['engine_before']:.2f}s), bare {m['bare']:.2f}s → engine/bare "
