@@ -62,7 +62,10 @@ if options:
     def patched(src):
         config = original(src)
         config["plugins"] = [
-            {"assay-engine": options} if p == "assay-engine" else p for p in config["plugins"]
+            {"assay-engine": {**(p["assay-engine"] or {}), **options}}
+            if isinstance(p, dict) and "assay-engine" in p
+            else {"assay-engine": options} if p == "assay-engine" else p
+            for p in config["plugins"]
         ]
         return config
     adapter.mkdocs_config = patched

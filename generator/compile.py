@@ -431,5 +431,6 @@ def compile_site(
         pages.prune()
     if sink.cache is not None:
         result.charts = {"rendered": sink.cache.rendered, "hits": sink.cache.hits}
-    result.source = SiteSource(source_root, neutral)
+    engine_cache = pages.directory.parent / "engine" if pages and pages.directory else None
+    result.source = SiteSource(source_root, neutral, engine_cache)
     return result

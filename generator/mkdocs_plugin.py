@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -34,6 +34,9 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from .diagnostics import format_text
+from .engines.outputcache import TEMPLATE as CACHED_TEMPLATE
+from .engines.outputcache import TEMPLATE_SOURCE as CACHED_TEMPLATE_SOURCE
+from .engines.outputcache import OutputCache, config_signature, nav_signature, page_key
 from .model import KnowledgeBase
 
 log = logging.getLogger("mkdocs.plugins.assay")
@@ -49,6 +52,9 @@ class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config i
     search_index = c.Type(bool, default=True)
     # False: Material renders its navigation into every page (tests compare the two).
     nav_cache = c.Type(bool, default=True)
+    #: where the theme's output per page is kept across builds (engines/outputcache.py);
+    #: empty: not kept
+    cache_dir = c.Type(str, default="")
 
 
 def _material_search(config: MkDocsConfig) -> Any:
@@ -101,6 +107,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.entries: dict[str, list[dict[str, Any]]] = {}  # page URL → search entries
         self.order: list[str] = []  # URLs of the pages built, in order
         self.nav_urls: set[str] = set()
+        self.output = OutputCache(None)
+        self.signature: str | None = None  # of the configuration (None: cache off)
+        self.site: str | None = None  # of configuration and navigation
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
@@ -111,6 +120,10 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         own = self.config.get("search_index", True) is not False
         self.search = _material_search(config) if own else None
         self.entries, self.order = {}, []
+        # `assay` (plain `mkdocs build`) drives an EnginePlugin whose config is a plain dict.
+        folder = str(self.config.get("cache_dir") or "")
+        self.output = OutputCache(Path(folder) if folder else None)
+        self.signature = config_signature(config) if folder else None
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -119,9 +132,17 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav_urls = {p.url for p in nav.pages}
+        sig = self.signature
+        self.site = None if sig is None else f"{sig}:{nav_signature(nav)}"
         return nav
 
-    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+    def on_env(
+        self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        if env.loader is not None:
+            env.loader = jinja2.ChoiceLoader(
+                [jinja2.DictLoader({CACHED_TEMPLATE: CACHED_TEMPLATE_SOURCE}), env.loader]
+            )
         if self.config.get("nav_cache", True) is not False and config.theme.name == "material":
             from .navcache import NavCache, material_templates
 
@@ -171,7 +192,29 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.order.append(page.url)
         if generated and self.search is not None:
             self._index(page, html)
+        self._look_up_output(page, html)
         return html
+
+    def _look_up_output(self, page: Page, html: str) -> None:
+        page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        if self.site is None or "template" in page.meta:
+            return
+        key = page_key(self.site, page, html)
+        page.assay_key = key  # type: ignore[attr-defined]
+        page.assay_html = html  # type: ignore[attr-defined]
+        cached = self.output.get(key)
+        if cached is not None:
+            page.assay_output = cached  # type: ignore[attr-defined]
+            page.meta["template"] = CACHED_TEMPLATE
+
+    @event_priority(-100)  # after every other plugin's context
+    def on_page_context(
+        self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> Any:
+        if getattr(page, "assay_key", None) and page.content != page.assay_html:  # type: ignore[attr-defined]
+            # A plugin changed the page after its key was taken: render it, keep nothing.
+            page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        return context
 
     def _index(self, page: Page, html: str) -> None:
         """Search entries of a generated page, written by Assay; Material skips the page."""
@@ -195,7 +238,11 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
                 entry["boost"] = search["boost"]
         self.entries[page.url] = entries
 
+    @event_priority(100)  # the theme's output as it was rendered, before any change
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        key = getattr(page, "assay_key", None)
+        if key and getattr(page, "assay_output", None) is None:
+            self.output.put(key, output)
         figures = self.figures.pop(page.file.src_uri, None)
         if not figures:
             return output
@@ -212,6 +259,8 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             self.entries, self.order = {}, []
         if self.dirty:
             self._merge_search_index(config)
+        else:  # a dirty rebuild renders only some pages: the others' entries stay
+            self.output.prune()
 
     def _merge_search_index(self, config: MkDocsConfig) -> None:
         from .incremental import MERGERS, SearchIndexMerger
@@ -319,7 +368,9 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         return self.engine.on_nav(nav, config=config, files=files)
 
-    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+    def on_env(
+        self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
         return self.engine.on_env(env, config=config, files=files)
 
     @event_priority(100)

@@ -244,11 +244,18 @@ def bundled_source(tmp_path_factory: pytest.TempPathFactory) -> SiteSource:
     return compile_into(kb, base / "source").source
 
 
-def _engine_build(source: SiteSource, engine: str, site: Path, options: dict[str, bool]) -> Path:
+def _with_options(plugin: Any, options: dict[str, Any]) -> Any:
+    """A plugins entry of mkdocs.yml with `options` added when it is `assay-engine`."""
+    if plugin == "assay-engine":
+        return {"assay-engine": options}
+    if isinstance(plugin, dict) and "assay-engine" in plugin:
+        return {"assay-engine": {**(plugin["assay-engine"] or {}), **options}}
+    return plugin
+
+
+def _engine_build(source: SiteSource, engine: str, site: Path, options: dict[str, Any]) -> Path:
     config = mkdocs_config(source)
-    config["plugins"] = [
-        {"assay-engine": options} if p == "assay-engine" else p for p in config["plugins"]
-    ]
+    config["plugins"] = [_with_options(p, options) for p in config["plugins"]]
     path = source.root / f"{engine}-{site.name}.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     if engine == "mkdocs":
@@ -356,7 +363,8 @@ def test_generated_pages_skip_python_markdown_with_the_same_result(
     for it (`_render_stored`): the site is the same as with MkDocs' own `Page.render`."""
     from generator import mkdocs_plugin
 
-    fast = _engine_build(bundled_source, "mkdocs", tmp_path / "fast", {})
+    no_output_cache: dict[str, Any] = {"cache_dir": ""}  # every page through the templates
+    fast = _engine_build(bundled_source, "mkdocs", tmp_path / "fast", no_output_cache)
     calls: dict[str, set[str]] = {}
 
     def original(render: Any, page: Any, anchors: set[str]) -> Any:
@@ -364,7 +372,7 @@ def test_generated_pages_skip_python_markdown_with_the_same_result(
         return type(page).render.__get__(page)
 
     monkeypatch.setattr(mkdocs_plugin, "partial", original)
-    slow = _engine_build(bundled_source, "mkdocs", tmp_path / "slow", {})
+    slow = _engine_build(bundled_source, "mkdocs", tmp_path / "slow", no_output_cache)
     assert len(calls) > 40  # every generated page went through the stored render
     assert any("protocol" in ids for src, ids in calls.items() if src.startswith("benchmarks/"))
     names = sorted(p.relative_to(fast).as_posix() for p in fast.rglob("*") if p.is_file())
