@@ -2,10 +2,12 @@
 
 * `assay-engine` — added by Assay's engine adapters to the configuration of a compiled
   site source. It hands each page Assay generated to the theme as the HTML Assay wrote
-  (Python-Markdown never parses it: same output, less time), forbids macros on those
-  pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages. It writes the
-  search entries of those pages itself (generator/searchindex.py) instead of letting
-  Material's search parse them, and in `serve`'s dirty mode keeps the search index whole
+  (no Python-Markdown parser is even built for it: same output, less time), forbids
+  macros on those pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages.
+  It writes the search entries of those pages itself (generator/searchindex.py) instead
+  of letting Material's search parse them, renders Material's navigation once per folder
+  (generator/navcache.py), keeps the theme's output per page across builds
+  (engines/outputcache.py), and in `serve`'s dirty mode keeps the search index whole
   (generator/incremental.py).
 * `assay` — for those who run `mkdocs build` with `plugins: [assay]` in their mkdocs.yml:
   on_config validates the knowledge base (fails the build, writing nothing, when it has
