@@ -345,7 +345,8 @@ def test_record_strings_are_escaped_and_shortened(name: str) -> None:
         assert "\x00" not in svg and "\x1b" not in svg
         if len(name) > 1000:
             assert any(t.endswith("…") for t in _texts(root))
-            assert name in _desc(root)  # whole in the description
+            assert name[:150] in _desc(root)  # longer in the description, but bounded
+            assert len(svg) < 12_000
 
 
 @pytest.mark.parametrize(
@@ -403,7 +404,7 @@ def test_linear_axis_reads_like_a_person_would_write_it() -> None:
     axis = linear_axis([9.7, 12.8], 0.0, 100.0)
     # One number of decimals on every tick, as plotting libraries write them.
     assert [axis.label(t) for t in axis.ticks()] == (
-        "9.5 10.0 10.5 11.0 11.5 12.0 12.5 13.0".split()
+        ["9.5", "10.0", "10.5", "11.0", "11.5", "12.0", "12.5", "13.0"]
     )
     huge = linear_axis([-1e308, 1e308], 0.0, 100.0)
     assert (huge.label(huge.ticks()[0]), huge.label(huge.ticks()[-1])) == ("−1.00e308", "1.00e308")

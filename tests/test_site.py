@@ -162,7 +162,7 @@ def test_same_content_builds_byte_identical_and_charts_are_drawn_not_cached(
     first_stats = dict(publish.LAST_CHART_STATS)
     assert first_stats["drawn"] > 0
     assert build(kb, tmp_path / "two")[0] == 0
-    assert publish.LAST_CHART_STATS == first_stats  # the same charts, drawn again
+    assert first_stats == publish.LAST_CHART_STATS  # the same charts, drawn again
     assert sorted(p.name for p in planted.iterdir()) == ["x.svg"]  # nothing written there
     files_one = sorted(
         p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file()

@@ -51,6 +51,7 @@ LABEL_CHARS = 30  # row labels (method, technique) are cut here in the picture
 TITLE_CHARS = 70
 AXIS_TITLE_CHARS = 48
 TICK_UNIT_CHARS = 8  # a longer unit is written in the axis title only, not on every tick
+DESC_CHARS = 200  # a record string in a description or tooltip is cut here (bounds the SVG)
 CHAR_W = 6.4  # estimated width of a character at 11 px (sans-serif), for label spacing
 
 
@@ -260,7 +261,8 @@ def benchmark_chart(
     if better not in ("higher", "lower"):
         raise ValueError(f"better must be 'higher' or 'lower', not {better!r}")
     ms = [_method(m) for m in methods]
-    axis_title = f"{clean(metric)} ({clean(unit)})" if unit else clean(metric)
+    metric, unit = short(metric, DESC_CHARS), short(unit, DESC_CHARS) if unit else None
+    axis_title = f"{metric} ({unit})" if unit else metric
     rows: list[
         tuple[MethodRuns, list[float], list[float], float | None, tuple[float, float] | None]
     ] = []
@@ -274,7 +276,8 @@ def benchmark_chart(
         ci = (min(lo, hi), max(lo, hi)) if lo is not None and hi is not None else None
         rows.append((m, xs, drawn, mean, ci))
         values += drawn + [v for v in (mean, *(ci or ())) if v is not None]
-        label = f"{m.name} (baseline)" if m.baseline else m.name
+        name = short(m.name, DESC_CHARS)
+        label = f"{name} (baseline)" if m.baseline else name
         if not xs:
             said.append(f"{label}: no runs")
             continue
@@ -631,7 +634,7 @@ def ring_history_chart(moves: Sequence[tuple[str, str, str]]) -> str:
     for d, tech, ring in parsed:
         by_tech.setdefault(tech, []).append((d, ring))
     said = [
-        f"{tech}: " + ", then ".join(f"{r} on {d.isoformat()}" for d, r in steps)
+        f"{short(tech, DESC_CHARS)}: " + ", then ".join(f"{r} on {d.isoformat()}" for d, r in steps)
         for tech, steps in by_tech.items()
     ]
     order = sorted(by_tech, key=lambda t: (RINGS.index(by_tech[t][-1][1]), t.lower(), t))
@@ -684,14 +687,14 @@ def ring_history_chart(moves: Sequence[tuple[str, str, str]]) -> str:
                 parts.append(
                     f'<rect class="assay-segment" x="{f(xa)}" y="{f(y - 6)}" '
                     f'width="{f(max(1.0, xb - xa))}" height="12" fill="{colour[ring]}" '
-                    f'fill-opacity="0.85"><title>{esc(f"{tech}: {ring} from {d} to {end}")}'
+                    f'fill-opacity="0.85"><title>{esc(f"{short(tech, DESC_CHARS)}: {ring} from {d} to {end}")}'
                     "</title></rect>"
                 )
         for d, ring in steps:
             parts.append(
                 f'<circle class="assay-move" cx="{f(pos(d.toordinal()))}" cy="{f(y)}" r="4.5" '
                 f'fill="{colour[ring]}" stroke="#fff" stroke-width="1">'
-                f"<title>{esc(f'{tech}: {ring} on {d}')}</title></circle>"
+                f"<title>{esc(f'{short(tech, DESC_CHARS)}: {ring} on {d}')}</title></circle>"
             )
         parts.append("</g>")
         out.append("".join(parts))

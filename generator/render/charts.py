@@ -76,20 +76,36 @@ def benchmark_methods(record: Benchmark, stats: BenchmarkStats, metric: str) -> 
     summary table prints, and never imports SciPy to compute them again."""
     from ..charts.builders import MethodRuns
 
-    summaries: dict[str, list[Any]] = {}
-    for s in stats.summaries:
-        if s.metric == metric:
-            summaries.setdefault(s.method, []).append(s)
+    by_metric = _summaries_by_metric(stats)
+    queues: dict[str, list[Any]] = {}
+    for s in by_metric.get(metric, ()):
+        queues.setdefault(s.method, []).append(s)
     out = []
     for m in record.methods:
         runs = list(m.runs.get(metric, []))
-        queue = summaries.get(m.name)
+        queue = queues.get(m.name)
         # One summary per method that has the metric, in method order (names may repeat).
         summary = queue.pop(0) if queue and metric in m.runs else None
         mean = summary.mean if summary is not None else None
         ci = (summary.ci[0], summary.ci[1]) if summary is not None else (None, None)
         out.append(MethodRuns(m.name, runs, m.baseline, mean, ci))
     return out
+
+
+#: The summaries of the last statistics object asked for, by metric: a page asks once per
+#: metric, and scanning every summary each time is quadratic in a record's metrics.
+_BY_METRIC: list[tuple[object, dict[str, list[Any]]]] = []
+
+
+def _summaries_by_metric(stats: BenchmarkStats) -> dict[str, list[Any]]:
+    last = _BY_METRIC[-1] if _BY_METRIC else None  # one read: safe beside another thread
+    if last is not None and last[0] is stats:
+        return last[1]
+    index: dict[str, list[Any]] = {}
+    for s in stats.summaries:
+        index.setdefault(s.metric, []).append(s)
+    _BY_METRIC[:] = [(stats, index)]  # holds `stats`, so its id is never reused meanwhile
+    return index
 
 
 class ChartSink:

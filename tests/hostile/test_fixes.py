@@ -117,9 +117,7 @@ def test_charts_draw_a_bounded_number_of_runs() -> None:
     )
     desc = root.find(f"{SVG}desc")
     assert desc is not None and desc.text is not None
-    assert "a (baseline): mean 10000, 95% CI 9920 to 10080, 20000 run(s) (500 drawn" in (
-        desc.text
-    )
+    assert "a (baseline): mean 10000, 95% CI 9920 to 10080, 20000 run(s) (500 drawn" in (desc.text)
     assert f"{MAX_DRAWN_RUNS} of 20000 runs drawn" in "".join(root.itertext())
 
 
