@@ -584,9 +584,9 @@ def _legend_counts(points: Sequence[Mapping[str, Any]]) -> list[int]:
 
 # -- 4. ring history ---------------------------------------------------------------------------
 
-H_LABEL_W = 270.0
+H_LABEL_W = 300.0
 H_PLOT_W = 520.0
-H_LABEL_CHARS = 38
+H_LABEL_CHARS = 44
 H_RIGHT = 44.0
 H_TOP = 52.0
 H_ROW = 22.0
