@@ -19,6 +19,7 @@ raw HTML), and headings get ids for anchors and search sections.
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.metadata as _metadata
 import posixpath
@@ -29,16 +30,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt, helpers
-from markdown_it.common.utils import unescapeAll
+from markdown_it.common.utils import mdTrim, unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.helpers.parse_link_destination import (
     parseLinkDestination as _parse_link_destination,
 )
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 
 from ..markup import HEAVY_MARKUP as HEAVY_MARKUP
 from ..markup import is_heavy as is_heavy
 from ..sanitize import sanitize
+from .charts import _NONCE
 
 #: Changes whenever the HTML this module writes for the same Markdown changes (page cache).
 RENDERER_VERSION = "2 markdown-it-py {} nh3 {}".format(
@@ -127,6 +130,11 @@ def _heading_ids(state: StateCore) -> None:
 def _link_rewriter(src: str, directory_urls: bool) -> Callable[[StateCore], None]:
     def rule(state: StateCore) -> None:
         for block in state.tokens:
+            if block.type == "html_block" and block.info == "assay":
+                # Assay's own blocks (render/markdown.py) link to pages as `x.md`.
+                block.content = _MD_HREF.sub(
+                    lambda m: _href(src, m.group(1), directory_urls), block.content
+                )
             for tok in block.children or ():
                 if tok.type == "link_open":
                     href = tok.attrGet("href")
@@ -183,8 +191,35 @@ def _link_destination(string: str, pos: int, maximum: int) -> _Result:
     return result
 
 
+#: Starts a block of HTML that Assay wrote itself (`render/markdown.py` tables and fact
+#: lists): markdown-it keeps it as an HTML block up to the next blank line, in both parsers
+#: (also when a page's raw HTML is too deep and record markup is shown as text). It holds
+#: this process's secret, so record text cannot start one; it is never part of the output.
+ASSAY_BLOCK = f"<!--assay-block:{_NONCE}-->"
+
+
+def _assay_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4 or not state.src.startswith(ASSAY_BLOCK, pos):
+        return False
+    if silent:
+        return True
+    line = start + 1
+    while line < end and not state.isEmpty(line):
+        line += 1
+    state.line = line
+    token = state.push("html_block", "", 0)
+    token.info = "assay"
+    token.map = [start, line]
+    token.content = state.getLines(start, line, state.blkIndent, True).replace(ASSAY_BLOCK, "", 1)
+    return True
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
+    md.block.ruler.before(
+        "table", "assay_block", _assay_block, {"alt": ["paragraph", "reference", "blockquote"]}
+    )
     md.helpers = SimpleNamespace(  # type: ignore[assignment]  # same three functions
         parseLinkLabel=helpers.parseLinkLabel,
         parseLinkDestination=_link_destination,
@@ -199,19 +234,46 @@ _MD = _parser()
 _MD_TEXT = _parser().disable("html_block").disable("html_inline")
 
 
+@functools.lru_cache(maxsize=65536)
+def inline_html(markdown: str, table_cell: bool = False) -> str:
+    """One line of Markdown (a list item's text, or a GFM table cell) as the inline HTML
+    markdown-it writes for it inside a page — the same steps in the same order: control
+    characters replaced, a cell's escaped pipes unescaped (`escapedSplit`), CommonMark
+    trimming — except that links to `x.md` keep that form: `markdown_to_html` turns them
+    into the built pages' URLs. Not sanitized here: the page it lands in is."""
+    text = _CONTROL.sub("\ufffd", markdown)
+    if table_cell:
+        text = text.replace("\\|", "|")
+    out = str(_MD.renderInline(mdTrim(text)))
+    if _too_deep(out):  # as markdown_to_html does for a page: the sanitizer's cost
+        out = str(_MD_TEXT.renderInline(mdTrim(text)))
+    return out
+
+
 def markdown_to_html(markdown: str, src: str = "", directory_urls: bool = True) -> str:
     """Sanitized HTML (not yet encoded for passthrough) of Markdown on the page `src`."""
-    env: dict[str, Any] = {}
-    tokens = _MD.parse(_CONTROL.sub("\ufffd", markdown), env)
-    state = StateCore("", _MD, env)
-    state.tokens = tokens
-    _link_rewriter(src, directory_urls)(state)
-    out = _MD.renderer.render(tokens, _MD.options, env)
+    out = _render(_MD, markdown, src, directory_urls)
     if _too_deep(out):
         # Raw HTML nested this deep costs the sanitizer quadratic time: show it as text.
-        tokens = _MD_TEXT.parse(_CONTROL.sub("\ufffd", markdown), env)
-        out = _MD_TEXT.renderer.render(tokens, _MD_TEXT.options, env)
+        out = _render(_MD_TEXT, markdown, src, directory_urls)
     return sanitize(out)
+
+
+def _render(md: MarkdownIt, markdown: str, src: str, directory_urls: bool) -> str:
+    env: dict[str, Any] = {}
+    tokens = md.parse(_CONTROL.sub("\ufffd", markdown), env)
+    state = StateCore("", md, env)
+    state.tokens = tokens
+    _link_rewriter(src, directory_urls)(state)
+    return str(md.renderer.render(tokens, md.options, env))
+
+
+_MD_HREF = re.compile(r'href="([^"#?]+\.md(?:#[^"]*)?)"')
+
+
+def _href(src: str, value: str, directory_urls: bool) -> str:
+    url = relative_url(src, html.unescape(value), directory_urls)
+    return f'href="{html.escape(url)}"'
 
 
 #: Deepest element nesting handed to the sanitizer (Markdown alone stays far below).

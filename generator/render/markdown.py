@@ -57,7 +57,8 @@ def badge(label: str, css: str) -> str:
     return f'<span class="assay-badge assay-{css}">{html.escape(label)}</span>'
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A table in Markdown (GFM): the reference `table` must match."""
     rows = list(rows)
     if not rows:
         return "_None._\n"
@@ -66,9 +67,67 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def markdown_facts(rows: Iterable[Sequence[str]]) -> str:
+    """Fact lines in Markdown: the reference `facts` must match."""
+    return "\n".join(f"- **{label}:** {value}" for label, value in rows) + "\n"
+
+
+# `table` and `facts` write the HTML that markdown-it writes for `markdown_table` and
+# `markdown_facts`, cell by cell (`inline_html`, cached), inside a block markdown-it passes
+# through: block parsing of generated tables was most of a first build's Markdown time.
+# Cells are one line; any other cell falls back to the Markdown form.
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A table: each cell is one line of Markdown (`cell`, `text`, links, badges)."""
+    rows = list(rows)
+    if not rows:
+        return "_None._\n"
+    if any("\n" in c or "\r" in c for r in [header, *rows] for c in r):
+        return markdown_table(header, rows)
+    from .html import ASSAY_BLOCK, inline_html
+
+    width = len(header)
+    out = [ASSAY_BLOCK, "<table>\n<thead>\n<tr>\n"]
+    out += [f"<th>{inline_html(h, True)}</th>\n" for h in header]
+    out.append("</tr>\n</thead>\n<tbody>\n")
+    for r in rows:
+        out.append("<tr>\n")
+        cells = list(r[:width]) + [""] * (width - len(r))
+        out += [f"<td>{inline_html(c, True)}</td>\n" for c in cells]
+        out.append("</tr>\n")
+    out.append("</tbody>\n</table>\n")
+    return "".join(out)
+
+
 def facts(rows: Iterable[Sequence[str]]) -> str:
     """A record's key fields as a compact list: '**Owner:** marco'."""
-    return "\n".join(f"- **{label}:** {value}" for label, value in rows) + "\n"
+    rows = [(str(label), str(value)) for label, value in rows]
+    if not rows or any("\n" in f"{a}{b}" or "\r" in f"{a}{b}" for a, b in rows):
+        return markdown_facts(rows)
+    from .html import ASSAY_BLOCK, inline_html
+
+    items = "".join(f"<li>{inline_html(f'**{label}:** {value}')}</li>\n" for label, value in rows)
+    return f"{ASSAY_BLOCK}<ul>\n{items}</ul>\n"
+
+
+#: A list item's text that cannot start a block of its own (heading, quote, nested list,
+#: fence, HTML, reference definition, thematic break): a letter, `**` before a word, or a
+#: link that is not a definition.
+_INLINE_START = re.compile(r"(?:[^\W\d_]|\*\*[^\s*]|\[(?![^\]]*\]:))")
+
+
+def bullets(items: Iterable[str]) -> str:
+    """A tight list of one-line Markdown items (links, references), written as the HTML
+    markdown-it writes for `- item` lines (the Markdown form when an item could start a
+    block)."""
+    items = list(items)
+    if any("\n" in i or "\r" in i or not _INLINE_START.match(i) for i in items):
+        return "\n".join(f"- {i}" for i in items) + "\n"
+    from .html import ASSAY_BLOCK, inline_html
+
+    lis = "".join(f"<li>{inline_html(i)}</li>\n" for i in items)
+    return f"{ASSAY_BLOCK}<ul>\n{lis}</ul>\n"
 
 
 def bullet(items: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import STATUSES
 from ..stats import PredictionStats, by_owner, by_tag
 from .charts import ChartSink
-from .markdown import badge, cell, link_to, num, section, table, text
+from .markdown import badge, bullets, cell, link_to, num, section, table, text
 from .records import RING_CSS, decision_ref, nw, record_ref
 
 T = TypeVar("T")
@@ -534,7 +534,7 @@ def tags_page(kb: KnowledgeBase) -> str:
     for t, items in sorted(tags.items()):
         out += (
             f"## {text(t)}\n\n"
-            + "\n".join(f"- {record_ref(kb, k, i, title)} ({k})" for k, i, title in sorted(items))
-            + "\n\n"
+            + bullets(f"{record_ref(kb, k, i, title)} ({k})" for k, i, title in sorted(items))
+            + "\n"
         )
     return out

@@ -23,6 +23,7 @@ from .charts import ChartSink, benchmark_methods
 from .markdown import (
     badge,
     bullet,
+    bullets,
     cell,
     facts,
     link_to,
@@ -63,7 +64,7 @@ def _backlinks(e: Entry, kb: KnowledgeBase) -> str:
         return ""
     rows = sorted({(kb.by_id[src].kind, src) for src, _ in links})
     items = [f"{record_ref(kb, kind, src)} ({kind})" for kind, src in rows]
-    return section("Referenced by", "\n".join(f"- {i}" for i in items))
+    return section("Referenced by", bullets(items))
 
 
 def decision_ref(kb: KnowledgeBase, did: str, label: str | None = None, prefix: str = "../") -> str:
@@ -259,15 +260,11 @@ def _decision(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
         if r.success_criteria:
             crit += (
                 "**Success criteria**\n\n"
-                + "\n".join(f"- {_criterion(c)}" for c in r.success_criteria)
-                + "\n\n"
+                + bullets(_criterion(c) for c in r.success_criteria)
+                + "\n"
             )
         if r.kill_criteria:
-            crit += (
-                "**Kill criteria**\n\n"
-                + "\n".join(f"- {_criterion(c)}" for c in r.kill_criteria)
-                + "\n\n"
-            )
+            crit += "**Kill criteria**\n\n" + bullets(_criterion(c) for c in r.kill_criteria) + "\n"
         out += section("Criteria", crit)
     if r.time_box:
         tb = r.time_box
