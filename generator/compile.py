@@ -430,5 +430,6 @@ def compile_site(
     if pages is not None:
         pages.prune()
     result.charts = sink.stats
-    result.source = SiteSource(source_root, neutral)
+    engine_cache = pages.directory.parent / "engine" if pages and pages.directory else None
+    result.source = SiteSource(source_root, neutral, engine_cache)
     return result

@@ -19,15 +19,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from .diagnostics import format_text
+from .engines.outputcache import TEMPLATE as CACHED_TEMPLATE
+from .engines.outputcache import TEMPLATE_SOURCE as CACHED_TEMPLATE_SOURCE
+from .engines.outputcache import OutputCache, config_signature, nav_signature, page_key
 from .model import KnowledgeBase
 
 log = logging.getLogger("mkdocs.plugins.assay")
@@ -39,7 +44,9 @@ _FIGURE_MARK = re.compile(r"<!--assay-figure:(\d+)-->")
 
 
 class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
-    pass
+    #: where the theme's output per page is kept across builds (engines/outputcache.py);
+    #: empty: not kept
+    cache_dir = c.Type(str, default="")
 
 
 class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
@@ -51,6 +58,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.dirty = False
         self.rebuilt: set[str] = set()
         self.files: Files | None = None
+        self.output = OutputCache(None)
+        self.signature: str | None = None  # of the configuration (None: cache off)
+        self.site: str | None = None  # of configuration and navigation
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
@@ -58,7 +68,25 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after mkdocs-macros built its Jinja environment
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _sandbox_macros(config)
+        # `assay` (plain `mkdocs build`) drives an EnginePlugin whose config is a plain dict.
+        folder = str(self.config.get("cache_dir") or "")
+        self.output = OutputCache(Path(folder) if folder else None)
+        self.signature = config_signature(config) if folder else None
         return config
+
+    def on_env(
+        self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        if env.loader is not None:
+            env.loader = jinja2.ChoiceLoader(
+                [jinja2.DictLoader({CACHED_TEMPLATE: CACHED_TEMPLATE_SOURCE}), env.loader]
+            )
+        return env
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        sig = self.signature
+        self.site = None if sig is None else f"{sig}:{nav_signature(nav)}"
+        return nav
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self.files = files
@@ -97,9 +125,35 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         html = _FIGURE.sub(stash, html)
         if figures:
             self.figures[page.file.src_uri] = figures
+        self._look_up_output(page, html)
         return html
 
+    def _look_up_output(self, page: Page, html: str) -> None:
+        page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        if self.site is None or "template" in page.meta:
+            return
+        key = page_key(self.site, page, html)
+        page.assay_key = key  # type: ignore[attr-defined]
+        page.assay_html = html  # type: ignore[attr-defined]
+        cached = self.output.get(key)
+        if cached is not None:
+            page.assay_output = cached  # type: ignore[attr-defined]
+            page.meta["template"] = CACHED_TEMPLATE
+
+    @event_priority(-100)  # after every other plugin's context
+    def on_page_context(
+        self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> Any:
+        if getattr(page, "assay_key", None) and page.content != page.assay_html:  # type: ignore[attr-defined]
+            # A plugin changed the page after its key was taken: render it, keep nothing.
+            page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        return context
+
+    @event_priority(100)  # the theme's output as it was rendered, before any change
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        key = getattr(page, "assay_key", None)
+        if key and getattr(page, "assay_output", None) is None:
+            self.output.put(key, output)
         figures = self.figures.pop(page.file.src_uri, None)
         if not figures:
             return output
@@ -109,6 +163,8 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.dirty:
             self._merge_search_index(config)
+        else:  # a dirty rebuild renders only some pages: the others' entries stay
+            self.output.prune()
 
     def _merge_search_index(self, config: MkDocsConfig) -> None:
         from .incremental import MERGERS, SearchIndexMerger

@@ -32,6 +32,8 @@ class SiteSource:
     #: (Material options), nav, extra_css, extra_javascript, markdown_extensions, extra,
     #: and `plugins` the user listed besides Assay's own.
     config: dict[str, Any] = field(default_factory=dict)
+    #: a folder where the engine may keep what it reuses across builds (None: nothing kept)
+    cache_dir: Path | None = None
 
     @property
     def docs_dir(self) -> Path:

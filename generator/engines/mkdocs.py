@@ -27,7 +27,10 @@ def mkdocs_config(source: SiteSource) -> dict[str, Any]:
     """The mkdocs.yml (as data) an MkDocs-family engine reads for `source`."""
     neutral = dict(source.config)
     user_file = neutral.pop("config_file", None)
-    plugins = [*neutral.get("plugins", []), "assay-engine"]
+    engine: Any = "assay-engine"
+    if source.cache_dir is not None:
+        engine = {"assay-engine": {"cache_dir": str(source.cache_dir)}}
+    plugins = [*neutral.get("plugins", []), engine]
     if user_file:
         out: dict[str, Any] = {"INHERIT": str(user_file)}
         out.update({k: neutral[k] for k in _OVERRIDES if k in neutral})
