@@ -348,7 +348,7 @@ def compile_site(
     base invalid: the pages of the records at fault then show them instead."""
     from .macros import MacroMarkerError, expand_macros, marker_characters
     from .render.site import CSS_PATH, SECTION_PAGES, home_page, records_json, stylesheet
-    from .render.site import render_site as render_markdown
+    from .render.site import iter_site as render_markdown
 
     assert kb.root is not None and kb.content_dir is not None
     content = kb.content_dir
@@ -362,7 +362,7 @@ def compile_site(
         for e in kb.entries
         if e.record and is_heavy(e.parsed.body)
     }
-    for src, markdown in render_markdown(kb, sink).items():
+    for src, markdown in render_markdown(kb, sink):  # pages with statistics last
         if src in heavy:  # shown as plain text: bounded time whatever the body holds
             markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
         page = render_page(src, markdown, sink, directory_urls, titles.get(src), pages)

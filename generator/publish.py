@@ -64,16 +64,21 @@ def compile_into(
         raise BuildFailed(str(exc)) from exc
     if pages is None:
         pages = PageCache(kb.root / str(options.get("cache_dir") or ".assay-cache") / "html")
+    from .statcache import session
+
     try:
-        result = compile_site(
-            kb,
-            source,
-            config=config,
-            config_file=config_file,
-            sink=chart_sink(options),
-            broken=broken,
-            pages=pages,
-        )
+        # Statistics from `.assay-cache/stats/`, the missing ones computed by a worker
+        # while pages render (generator/statcache.py).
+        with session(kb, kb.root / str(options.get("cache_dir") or ".assay-cache") / "stats"):
+            result = compile_site(
+                kb,
+                source,
+                config=config,
+                config_file=config_file,
+                sink=chart_sink(options),
+                broken=broken,
+                pages=pages,
+            )
     except CompileError as exc:
         raise BuildFailed(str(exc)) from exc
     LAST_CHART_STATS.clear()

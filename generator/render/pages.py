@@ -20,7 +20,7 @@ from ..model import KnowledgeBase
 from ..radar import radar_rows, radar_steps
 from ..schema import Benchmark, Decision, Paper, Postmortem, Prediction, Runbook
 from ..schema.decision import STATUSES
-from ..stats import PredictionStats, by_owner, by_tag
+from ..stats import PredictionStats
 from .charts import ChartSink
 from .markdown import badge, bullets, cell, link_to, num, section, table, text
 from .records import RING_CSS, decision_ref, nw, record_ref
@@ -344,7 +344,6 @@ def _score_rows(groups: dict[str, PredictionStats]) -> list[list[str]]:
 
 
 def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
-    preds = compute.prediction_inputs(kb)
     overall = compute.prediction_stats(kb)
     out = WIDE + "# Predictions\n\n"
     out += (
@@ -386,8 +385,8 @@ def predictions_page(kb: KnowledgeBase, charts: ChartSink) -> str:
         "decomposition closes exactly, Brier = Rel. − Res. + uncertainty + WBV − WBC.\n\n"
         + table(header, _score_rows({"Everyone": overall})),
     )
-    out += section("By owner", table(header, _score_rows(by_owner(preds))))
-    out += section("By tag", table(header, _score_rows(by_tag(preds))))
+    out += section("By owner", table(header, _score_rows(compute.predictions_by_owner(kb))))
+    out += section("By tag", table(header, _score_rows(compute.predictions_by_tag(kb))))
     open_rows, resolved_rows = [], []
     for e in sorted(kb.of_kind("prediction"), key=lambda e: (e.record.resolve_on, e.id)):  # type: ignore[union-attr]
         p = e.record

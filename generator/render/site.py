@@ -6,7 +6,7 @@ The MkDocs adapter only hands these strings to MkDocs; nothing here knows about 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -35,18 +35,28 @@ CSS_PATH = "assets/assay.css"
 
 def render_site(kb: KnowledgeBase, charts: ChartSink) -> dict[str, str]:
     """src path (relative to docs_dir) → Markdown, for every record and generated page."""
-    pages: dict[str, str] = {}
+    return dict(iter_site(kb, charts))
+
+
+def iter_site(kb: KnowledgeBase, charts: ChartSink) -> Iterator[tuple[str, str]]:
+    """(src path, Markdown) of every record and generated page, one at a time. The pages
+    that show statistics come last: on a build whose statistics are not cached, a worker
+    computes them while the others are rendered (generator/statcache.py). The order
+    changes nothing in the pages."""
     for e in sorted(kb.entries, key=lambda e: e.path):
-        if e.record is not None:
-            pages[f"{KINDS[e.kind][0]}/{e.id}.md"] = record_page(e, kb, charts)
+        if e.record is not None and e.kind != "benchmark":
+            yield f"{KINDS[e.kind][0]}/{e.id}.md", record_page(e, kb, charts)
     for kind, (folder, _) in KINDS.items():
-        if kind != "prediction":
-            pages[f"{folder}/index.md"] = kind_index(kb, kind)
-    pages["predictions/index.md"] = predictions_page(kb, charts)
-    pages["radar/index.md"] = radar_page(kb, charts)
-    pages["review/index.md"] = review_page(kb)
-    pages["tags/index.md"] = tags_page(kb)
-    return pages
+        if kind not in ("prediction", "benchmark"):
+            yield f"{folder}/index.md", kind_index(kb, kind)
+    yield "radar/index.md", radar_page(kb, charts)
+    yield "review/index.md", review_page(kb)
+    yield "tags/index.md", tags_page(kb)
+    for e in sorted(kb.of_kind("benchmark"), key=lambda e: e.path):
+        if e.record is not None:
+            yield f"{KINDS[e.kind][0]}/{e.id}.md", record_page(e, kb, charts)
+    yield f"{KINDS['benchmark'][0]}/index.md", kind_index(kb, "benchmark")
+    yield "predictions/index.md", predictions_page(kb, charts)
 
 
 def home_page(kb: KnowledgeBase) -> str:

@@ -43,42 +43,27 @@ Verdicts (u = the relative change in the metric's `better` direction, m = min_ef
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
 
-from ._common import (
-    NO_INTERVAL,
-    Interval,
-    as_array,
-    finite,
-    interval,
-    json_interval,
-    mean,
-    mean_ci,
-    quiet,
-    sd,
-)
+from ._common import NO_INTERVAL, Interval, finite, interval
+from ._numeric import as_array, mean, mean_ci, quiet, sd
 from .compare import SampleComparison, compare_samples, essentially_constant
 from .holm import holm_adjust
 from .inputs import Benchmark, Method, Metric
 from .power import detectable_effect, runs_needed
 from .ratio import contrast_t, fieller_interval
+from .results import AblationContribution as AblationContribution
+from .results import BenchmarkStats as BenchmarkStats
+from .results import Comparison as Comparison
+from .results import MethodSummary as MethodSummary
+from .results import Verdict as Verdict
+from .results import VerdictInterval as VerdictInterval
+from .results import _Judgement
 from .rundiag import RunDiagnostic, disagreement, series_diagnostics
-
-Verdict = Literal[
-    "better",
-    "worse",
-    "below-min-effect",
-    "equivalent",
-    "inconclusive",
-    "non-inferior",
-    "inferior",
-    "too-few-runs",
-    "undetermined",
-]
 
 MIN_RUNS = 3
 NEGLIGIBLE = 1e-6  # |baseline mean| at or below this share of the data's scale counts as 0
@@ -93,172 +78,6 @@ def is_quantile_metric(name: str) -> bool:
     return any(
         t in QUANTILE_TOKENS or (len(t) > 1 and t[0] == "p" and t[1:].isdigit()) for t in tokens
     )
-
-
-@dataclass(frozen=True)
-class MethodSummary:
-    metric: str
-    method: str
-    n: int
-    mean: float | None
-    sd: float | None
-    median: float | None
-    ci: Interval
-    median_ci: Interval = NO_INTERVAL
-    median_ci_method: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **asdict(self),
-            "ci": json_interval(self.ci),
-            "median_ci": json_interval(self.median_ci),
-        }
-
-
-@dataclass(frozen=True)
-class VerdictInterval:
-    """The interval printed beside a verdict: the one its test inverts, at its level."""
-
-    level: float
-    basis: Literal["holm", "tost", "non-inferiority", "unadjusted"]
-    diff: Interval = NO_INTERVAL
-    rel: Interval = NO_INTERVAL
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "basis": self.basis,
-            "diff": json_interval(self.diff),
-            "rel": json_interval(self.rel),
-        }
-
-
-@dataclass(frozen=True)
-class _Judgement:
-    """Fields shared by comparisons and ablation contributions."""
-
-    guardrail: bool = False
-    min_effect: float | None = None
-    p_equivalence: float | None = None
-    p_noninferiority: float | None = None
-    p_inferiority: float | None = None
-    verdict_interval: VerdictInterval = VerdictInterval(0.95, "unadjusted")
-    runs_needed_alpha: float | None = None
-    runs_needed_equivalence: int | None = None
-    detectable_effect: float | None = None
-    detectable_effect_rel: float | None = None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A non-baseline method against the baseline on one metric (diff = method − baseline)."""
-
-    metric: str
-    method: str
-    baseline: str
-    n_method: int
-    n_baseline: int
-    mean_method: float | None
-    mean_baseline: float | None
-    diff: float | None
-    rel_diff: float | None
-    diff_ci: Interval
-    rel_diff_ci: Interval
-    test: str
-    statistic: float | None
-    df: float | None
-    p: float | None
-    p_holm: float | None
-    rank_test: str
-    rank_p: float | None
-    effect_size: float | None
-    effect_size_kind: str
-    verdict: Verdict
-    runs_needed: int | None
-    notes: tuple[str, ...]
-    judgement: _Judgement = field(default_factory=_Judgement)
-
-    def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "judgement"}
-        out.update(
-            diff_ci=json_interval(self.diff_ci),
-            rel_diff_ci=json_interval(self.rel_diff_ci),
-            notes=list(self.notes),
-        )
-        out.update(_judgement_json(self.judgement))
-        return out
-
-
-@dataclass(frozen=True)
-class AblationContribution:
-    """The full method against one ablation variant (contribution = full − variant)."""
-
-    metric: str
-    variant: str
-    of: str
-    removes: tuple[str, ...]
-    n_full: int
-    n_variant: int
-    mean_full: float | None
-    mean_variant: float | None
-    contribution: float | None
-    rel_contribution: float | None
-    contribution_ci: Interval
-    test: str
-    statistic: float | None
-    df: float | None
-    p: float | None
-    p_holm: float | None
-    rank_test: str
-    rank_p: float | None
-    effect_size: float | None
-    effect_size_kind: str
-    verdict: Verdict
-    runs_needed: int | None
-    notes: tuple[str, ...]
-    rel_contribution_ci: Interval = NO_INTERVAL
-    judgement: _Judgement = field(default_factory=_Judgement)
-
-    def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "judgement"}
-        out.update(
-            removes=list(self.removes),
-            contribution_ci=json_interval(self.contribution_ci),
-            rel_contribution_ci=json_interval(self.rel_contribution_ci),
-            notes=list(self.notes),
-        )
-        out.update(_judgement_json(self.judgement))
-        return out
-
-
-def _judgement_json(j: _Judgement) -> dict[str, Any]:
-    out = {k: v for k, v in asdict(j).items() if k != "verdict_interval"}
-    out["verdict_interval"] = j.verdict_interval.to_json()
-    return out
-
-
-@dataclass(frozen=True)
-class BenchmarkStats:
-    id: str
-    paired: bool
-    alpha: float
-    summaries: tuple[MethodSummary, ...]
-    comparisons: tuple[Comparison, ...]
-    ablations: tuple[AblationContribution, ...]
-    warnings: tuple[str, ...]
-    diagnostics: tuple[RunDiagnostic, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "paired": self.paired,
-            "alpha": self.alpha,
-            "summaries": [s.to_json() for s in self.summaries],
-            "comparisons": [c.to_json() for c in self.comparisons],
-            "ablations": [a.to_json() for a in self.ablations],
-            "warnings": list(self.warnings),
-            "diagnostics": [d.to_json() for d in self.diagnostics],
-        }
 
 
 # ---------------------------------------------------------------------------- summaries

@@ -34,36 +34,11 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from ._common import NO_INTERVAL, Interval, as_array, finite, interval, is_constant, mean, quiet, sd
+from ._common import NO_INTERVAL, Interval, finite, interval
+from ._numeric import as_array, is_constant, mean, quiet, sd
+from .results import SampleComparison as SampleComparison
 
 _EXACT_LIMIT = 50  # R's wilcox.test uses the exact distribution below 50 observations
-
-
-@dataclass(frozen=True)
-class SampleComparison:
-    """Everything about a − b that does not depend on the rest of the record."""
-
-    n_a: int
-    n_b: int
-    mean_a: float | None
-    mean_b: float | None
-    diff: float | None
-    diff_ci: Interval
-    test: str
-    statistic: float | None
-    df: float | None
-    p: float | None
-    rank_test: str
-    rank_p: float | None
-    effect_size: float | None
-    effect_size_kind: str
-    noise_sd: float | None  # pooled sd (unpaired) or sd of differences (paired), for power
-    paired: bool
-    notes: tuple[str, ...]
-    var_a: float | None = None  # sample variances and (paired) covariance, for Fieller
-    var_b: float | None = None
-    cov_ab: float | None = None
-    exact: bool = False  # no run-to-run variation: the difference is known exactly
 
 
 def compare_samples(

@@ -11,37 +11,10 @@ Assessment thresholds: payback < 3 months "likely-worthwhile", > 12 months
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
-
 from ._common import finite
 from .inputs import CostBenefit
-
-Assessment = Literal[
-    "likely-worthwhile", "reasonable", "needs-strategic-justification", "never-pays-back"
-]
-
-
-@dataclass(frozen=True)
-class CostBenefitStats:
-    upfront: float | None
-    net_monthly: float | None
-    payback_months: float | None
-    roi_12m: float | None
-    currency: str
-    assessment: Assessment
-    note: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "upfront": self.upfront,
-            "net_monthly": self.net_monthly,
-            "payback_months": self.payback_months,
-            "roi_12m": self.roi_12m,
-            "currency": self.currency,
-            "assessment": self.assessment,
-            "note": self.note,
-        }
+from .results import Assessment as Assessment
+from .results import CostBenefitStats as CostBenefitStats
 
 
 def analyse_cost_benefit(c: CostBenefit) -> CostBenefitStats:

@@ -22,7 +22,8 @@ from statistics import NormalDist
 
 from scipy import optimize, stats
 
-from ._common import finite, quiet
+from ._common import finite
+from ._numeric import quiet
 
 MAX_RUNS = 100_000
 TARGET_POWER = 0.8

@@ -22,13 +22,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from scipy import stats
 
-from ._common import NO_INTERVAL, Interval, finite, interval, json_interval, quiet
+from ._common import NO_INTERVAL, Interval, finite, interval
+from ._numeric import quiet
 from .inputs import Prediction
+from .results import CalibrationBin as CalibrationBin
+from .results import PredictionStats as PredictionStats
 
 N_BINS = 10
 
@@ -46,66 +48,6 @@ def wilson_interval(k: int, n: int) -> Interval:
     with quiet():
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
     return interval(ci.low, ci.high)
-
-
-@dataclass(frozen=True)
-class CalibrationBin:
-    lo: float
-    hi: float
-    n: int
-    k: int
-    mean_forecast: float | None
-    observed: float | None
-    ci: Interval
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "lo": self.lo,
-            "hi": self.hi,
-            "n": self.n,
-            "k": self.k,
-            "mean_forecast": self.mean_forecast,
-            "observed": self.observed,
-            "ci": json_interval(self.ci),
-        }
-
-
-@dataclass(frozen=True)
-class PredictionStats:
-    n: int
-    n_resolved: int
-    n_ambiguous: int
-    n_open: int
-    brier: float | None
-    brier_skill: float | None
-    log_score: float | None
-    reliability: float | None
-    resolution: float | None
-    uncertainty: float | None
-    base_rate: float | None
-    bins: tuple[CalibrationBin, ...]
-    notes: tuple[str, ...]
-    within_bin_variance: float | None = None
-    within_bin_covariance: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "n_resolved": self.n_resolved,
-            "n_ambiguous": self.n_ambiguous,
-            "n_open": self.n_open,
-            "brier": self.brier,
-            "brier_skill": self.brier_skill,
-            "log_score": self.log_score,
-            "reliability": self.reliability,
-            "resolution": self.resolution,
-            "uncertainty": self.uncertainty,
-            "within_bin_variance": self.within_bin_variance,
-            "within_bin_covariance": self.within_bin_covariance,
-            "base_rate": self.base_rate,
-            "bins": [b.to_json() for b in self.bins],
-            "notes": list(self.notes),
-        }
 
 
 def _bins(scored: list[tuple[float, bool]]) -> list[CalibrationBin]:

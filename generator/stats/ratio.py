@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from ._common import quiet
+from ._numeric import quiet
 
 _ITERATIONS = 60
 

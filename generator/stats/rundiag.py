@@ -24,30 +24,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from ._common import finite, quiet
+from ._common import finite
+from ._numeric import quiet
+from .results import RunDiagnostic as RunDiagnostic
 
 TREND_MIN_RUNS = 5
 OUTLIER_Z = 3.5
 MAX_LISTED_OUTLIERS = 3  # more outliers in one series are reported as one counted warning
 _MAD_TO_Z = 0.6745  # Φ⁻¹(0.75): makes the MAD comparable with a standard deviation
-
-
-@dataclass(frozen=True)
-class RunDiagnostic:
-    code: str
-    metric: str
-    method: str
-    field: str
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def trend(values: Sequence[float]) -> tuple[float, float] | None:

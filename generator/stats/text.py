@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._common import Interval
-from .benchmark import AblationContribution, BenchmarkStats, Comparison, VerdictInterval
-from .predictions import PredictionStats
+from .results import (
+    AblationContribution,
+    BenchmarkStats,
+    Comparison,
+    PredictionStats,
+    VerdictInterval,
+)
 
 #: What each verdict means, for someone who has never heard of TOST (SPEC §3.3).
 VERDICT_MEANING = {

@@ -1,0 +1,470 @@
+"""Statistics kept across builds: a warm build imports no scipy; a cold one overlaps them.
+
+A build needs every benchmark's statistics and the prediction scores. Computing them means
+importing scipy (about 0.7 s) and running dozens of tests per benchmark, on every build,
+although nothing changed. `session()` wraps one compile (generator/publish.py):
+
+* it looks every benchmark's statistics and the prediction statistics up in a cache folder
+  (`.assay-cache/stats/`, beside the page cache), keyed by a hash of the statistics engine's
+  version (`engine_version()`), the record id and the record's validated fields; a hit is
+  read back with the results' `from_json()` without importing scipy;
+* what is missing is computed in a forked worker process, started before any page is
+  rendered, while the main process renders the pages that need no statistics
+  (`render/site.py` renders the benchmark pages last). Results come back as `to_json()`
+  dicts. Without `fork`, in a process that already imported scipy (`assay serve` after its
+  first build) or with other threads running, the statistics are computed in-process on
+  first use, as before; a worker that dies is recomputed in-process too;
+* everything computed is stored back, and entries this build did not use are pruned.
+
+The cache folder lies in the user's repository, where a pull request can plant files.
+Entries carry the HMAC of `cacheauth.py` (key outside the repository); an entry that is
+unreadable, forged, oversized, malformed, not a regular file or a symbolic link is a miss:
+computed again and overwritten, never trusted, never a crash. `compile_into` also refuses a
+cache folder holding links or special files (`cacheauth.check_cache_folder`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import stats
+from .model import KnowledgeBase
+from .schema import Benchmark
+
+#: Largest entry read or written (a benchmark's statistics are a few KiB to a few hundred).
+MAX_ENTRY_BYTES = 4 * 1024 * 1024
+#: Whether a cold build may compute missing statistics in a forked worker (tests and the
+#: benchmark that measures the overlap turn it off).
+USE_WORKER = True
+#: The format of an entry; part of every key.
+FORMAT = "assay-stats-1"
+
+
+@functools.cache
+def engine_version() -> str:
+    """A hash that changes whenever the statistics code or its libraries change: the source
+    bytes of generator/stats/*.py and of the adapter (compute.py), and the installed
+    versions of scipy and numpy (read from their metadata: importing scipy is what the cache
+    avoids)."""
+    h = hashlib.sha256(FORMAT.encode())
+    here = Path(__file__).parent
+    for path in [*sorted((here / "stats").glob("*.py")), here / "compute.py"]:
+        h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    for dist in ("scipy", "numpy"):
+        try:
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        h.update(f"\0{dist}={version}".encode())
+    return h.hexdigest()
+
+
+def benchmark_key(record_id: str, fields_json: str) -> str:
+    text = f"benchmark\0{engine_version()}\0{record_id}\0{fields_json}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def predictions_key(inputs: list[stats.Prediction]) -> str:
+    """Key of the prediction statistics: every prediction's inputs (no date enters them)."""
+    rows = [[p.id, p.owner, p.probability, list(p.tags), p.outcome] for p in inputs]
+    text = f"predictions\0{engine_version()}\0" + json.dumps(rows, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- the prediction statistics as one value ------------------------------------------------
+@dataclass(frozen=True)
+class PredictionBundle:
+    """Every prediction statistic a build shows: overall, per owner, per tag."""
+
+    overall: stats.PredictionStats
+    by_owner: dict[str, stats.PredictionStats]
+    by_tag: dict[str, stats.PredictionStats]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.to_json(),
+            "by_owner": [[k, v.to_json()] for k, v in self.by_owner.items()],
+            "by_tag": [[k, v.to_json()] for k, v in self.by_tag.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> PredictionBundle:
+        from .stats.results import ResultFormatError
+
+        if not isinstance(data, dict):
+            raise ResultFormatError("expected an object")
+
+        def groups(value: object) -> dict[str, stats.PredictionStats]:
+            if not isinstance(value, list):
+                raise ResultFormatError("expected a list of groups")
+            out: dict[str, stats.PredictionStats] = {}
+            for item in value:
+                if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                    raise ResultFormatError("expected [name, statistics]")
+                out[item[0]] = stats.PredictionStats.from_json(item[1])
+            return out
+
+        try:
+            return cls(
+                stats.PredictionStats.from_json(data["overall"]),
+                groups(data["by_owner"]),
+                groups(data["by_tag"]),
+            )
+        except KeyError as exc:
+            raise ResultFormatError(f"missing field {exc}") from None
+
+
+def analyse_prediction_bundle(inputs: list[stats.Prediction]) -> PredictionBundle:
+    return PredictionBundle(
+        stats.analyse_predictions(inputs), stats.by_owner(inputs), stats.by_tag(inputs)
+    )
+
+
+#: The last prediction statistics of this process, by key (`assay serve` recompiles after
+#: every edit; the benchmarks' counterpart is `compute._BENCHMARK_STATS`).
+_BUNDLES: dict[str, PredictionBundle] = {}
+
+
+def remember_bundle(key: str, bundle: PredictionBundle) -> None:
+    if len(_BUNDLES) >= 4:
+        _BUNDLES.clear()
+    _BUNDLES[key] = bundle
+
+
+# -- entries on disk ----------------------------------------------------------------------
+class StatCache:
+    """Statistics entries in `directory` (None: nothing on disk), authenticated by
+    `cacheauth`; `used` collects the keys this build asked for, for `prune`."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.used: set[str] = set()
+        self.hits = 0  # read from disk
+        self.computed = 0  # computed in this process
+        self.from_worker = 0  # computed by the worker
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / key[:2] / f"{key}.json"
+
+    def read(self, key: str) -> Any | None:
+        """The JSON value stored under `key`, or None (missing, unreadable, forged, too big)."""
+        from .cacheauth import unseal
+
+        self.used.add(key)
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                raw = f.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if len(raw) > MAX_ENTRY_BYTES:
+            return None
+        try:
+            text = unseal(f"stats/{key}", raw.decode("utf-8"))
+            return None if text is None else json.loads(text)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None
+
+    def write(self, key: str, value: Any) -> None:
+        """Store `value` (JSON data) under `key`; an unwritable cache only costs time."""
+        from .cacheauth import seal
+        from .incremental import write_if_changed
+
+        self.used.add(key)
+        path = self._path(key)
+        if path is None:
+            return
+        try:
+            text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return
+        data = seal(f"stats/{key}", text).encode("utf-8", "surrogatepass")
+        if len(data) > MAX_ENTRY_BYTES:
+            return
+        with contextlib.suppress(OSError):
+            write_if_changed(path, data)
+
+    def prune(self) -> None:
+        """Delete the entries this build did not use."""
+        if self.directory is None or not self.directory.is_dir():
+            return
+        for path in self.directory.glob("*/*.json"):
+            if path.stem not in self.used:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        self.used = set()
+
+
+# -- a compile's statistics ---------------------------------------------------------------
+@dataclass
+class _Job:
+    key: str
+    kind: str  # "benchmark" or "predictions"
+    inputs: Any
+
+
+@dataclass
+class Session:
+    """The statistics of one compile: read from the cache, computed by a worker, or
+    computed in-process on first use; `compute.py` asks it before computing."""
+
+    cache: StatCache
+    benchmarks: dict[str, stats.BenchmarkStats] = field(default_factory=dict)
+    predictions: dict[str, PredictionBundle] = field(default_factory=dict)
+    worker: _Worker | None = None
+    waited: float = 0.0
+
+    def benchmark(
+        self, record_id: str, fields_json: str, make: Callable[[], stats.Benchmark]
+    ) -> stats.BenchmarkStats:
+        key = benchmark_key(record_id, fields_json)
+        self.cache.used.add(key)
+        if (hit := self.benchmarks.get(key)) is None:
+            hit = self._from_worker(key, stats.BenchmarkStats.from_json)
+            if hit is None:
+                hit = stats.analyse_benchmark(make())
+                self.cache.computed += 1
+            self.cache.write(key, hit.to_json())
+            self.benchmarks[key] = hit
+        return hit
+
+    def prediction_bundle(self, inputs: list[stats.Prediction]) -> PredictionBundle:
+        key = predictions_key(inputs)
+        self.cache.used.add(key)
+        if (hit := self.predictions.get(key)) is None:
+            hit = self._from_worker(key, PredictionBundle.from_json)
+            if hit is None:
+                hit = analyse_prediction_bundle(inputs)
+                self.cache.computed += 1
+            self.cache.write(key, hit.to_json())
+            self.predictions[key] = hit
+            remember_bundle(key, hit)
+        return hit
+
+    def _from_worker(self, key: str, read: Callable[[Any], Any]) -> Any:
+        if self.worker is None:
+            return None
+        value = self.worker.result(key)
+        if value is None:
+            return None
+        try:
+            result = read(value)
+        except (ValueError, TypeError):  # ResultFormatError is a ValueError
+            return None
+        self.cache.from_worker += 1
+        return result
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.waited = self.worker.waited
+            self.worker = None
+
+
+_ACTIVE: Session | None = None
+#: What the last session did: entries read from disk, computed in-process, computed by a
+#: worker, and whether a worker was started (tests and benchmarks read it).
+LAST: dict[str, int] = {}
+
+
+def active() -> Session | None:
+    """The session of the compile under way, if any (`compute.py` asks it)."""
+    return _ACTIVE
+
+
+def _lookup(cache: StatCache, kb: KnowledgeBase, session: Session) -> list[_Job]:
+    """Fill `session` with every cached statistic of `kb`; the jobs of those missing."""
+    from . import compute
+
+    jobs: list[_Job] = []
+    for e in kb.of_kind("benchmark"):
+        r = e.record
+        if not isinstance(r, Benchmark):
+            continue
+        fields_json = r.model_dump_json()
+        key = benchmark_key(e.id, fields_json)
+        result = compute.remembered_benchmark(e.id, fields_json)
+        if result is not None:  # this process computed or read it before (`assay serve`)
+            cache.used.add(key)
+            session.benchmarks[key] = result
+            continue
+        value = cache.read(key)
+        if value is not None:
+            with contextlib.suppress(ValueError, TypeError):
+                result = stats.BenchmarkStats.from_json(value)
+        if result is not None and result.id == e.id:
+            cache.hits += 1
+            session.benchmarks[key] = result
+        else:
+            jobs.append(_Job(key, "benchmark", compute.benchmark_input(e.id, r)))
+    inputs = compute.prediction_inputs(kb)
+    key = predictions_key(inputs)
+    if (bundle := _BUNDLES.get(key)) is not None:
+        cache.used.add(key)
+        session.predictions[key] = bundle
+        return jobs
+    value = cache.read(key)
+    if value is not None:
+        with contextlib.suppress(ValueError, TypeError):
+            bundle = PredictionBundle.from_json(value)
+    if bundle is not None:
+        cache.hits += 1
+        session.predictions[key] = bundle
+        remember_bundle(key, bundle)
+    else:
+        jobs.append(_Job(key, "predictions", inputs))
+    return jobs
+
+
+@contextlib.contextmanager
+def session(kb: KnowledgeBase, directory: Path | None) -> Iterator[Session]:
+    """The statistics of one compile of `kb` (see the module docstring). Entries not used
+    are pruned when the block ends without an error; a worker is always reaped."""
+    global _ACTIVE
+    cache = StatCache(directory)
+    current = Session(cache)
+    jobs = _lookup(cache, kb, current)
+    if jobs and worker_allowed():
+        current.worker = _Worker.start(jobs)
+    started = current.worker is not None
+    previous, _ACTIVE = _ACTIVE, current
+    try:
+        yield current
+        cache.prune()
+    finally:
+        _ACTIVE = previous
+        current.close()
+        LAST.clear()
+        LAST.update(
+            hits=cache.hits,
+            computed=cache.computed,
+            from_worker=cache.from_worker,
+            worker=int(started),
+            waited_ms=round(current.waited * 1000),
+        )
+
+
+# -- the worker ---------------------------------------------------------------------------
+def worker_allowed() -> bool:
+    """A forked worker pays off only where scipy is still to be imported, and forking is
+    safe only without other threads (a live server's)."""
+    import multiprocessing
+
+    return (
+        USE_WORKER
+        and "scipy" not in sys.modules
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _detach(keep: int, parent: int) -> None:
+    """In the worker: hold nothing of the build's. Close every inherited file descriptor
+    but stdio and the answer pipe (the build's lock among them: a killed build's worker
+    must not keep the next build out), and die with the build (Linux: parent-death
+    signal; elsewhere the closed pipe ends it when it answers)."""
+    try:
+        limit = int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        limit = 65536
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(limit, keep + 1))
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the build died before the signal was asked for
+        os._exit(1)
+
+
+def _work(jobs: list[_Job], conn: Any, parent: int) -> None:
+    """In the worker: compute every job, send {key: to_json()} back, exit."""
+    out: dict[str, Any] = {}
+    try:
+        _detach(conn.fileno(), parent)
+        for job in jobs:
+            if job.kind == "benchmark":
+                out[job.key] = stats.analyse_benchmark(job.inputs).to_json()
+            else:
+                out[job.key] = analyse_prediction_bundle(job.inputs).to_json()
+        conn.send(out)
+    except BaseException:  # no traceback on stderr: the parent recomputes in-process
+        os._exit(1)
+    conn.close()
+
+
+class _Worker:
+    """A forked process computing missing statistics; `result` waits for it once."""
+
+    def __init__(self, process: Any, conn: Any) -> None:
+        self.process = process
+        self.conn = conn
+        self.results: dict[str, Any] | None = None
+        self.waited = 0.0  # seconds the compile spent waiting for the answer
+
+    @classmethod
+    def start(cls, jobs: list[_Job]) -> _Worker | None:
+        import multiprocessing
+
+        try:
+            ctx = multiprocessing.get_context("fork")
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_work, args=(jobs, send, os.getpid()), daemon=True)
+            process.start()
+        except (OSError, ValueError):
+            return None  # no fork here: computed in-process on first use
+        send.close()
+        return cls(process, receive)
+
+    def result(self, key: str) -> Any | None:
+        """The worker's result for `key`; None when it has none or died (then the caller
+        computes in-process)."""
+        if self.results is None:
+            import time
+
+            began = time.perf_counter()
+            try:
+                received = self.conn.recv()
+            except Exception:  # died, or an unreadable answer: recompute, never crash
+                received = {}
+            self.results = received if isinstance(received, dict) else {}
+            with contextlib.suppress(OSError):
+                self.process.join(timeout=5)  # it exits once it has sent
+            self.waited = time.perf_counter() - began
+            self.stop()
+        return self.results.get(key)
+
+    def stop(self) -> None:
+        """Reap the worker (ended, or killed when the compile no longer needs it)."""
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.join(timeout=0.05)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
