@@ -2,9 +2,13 @@
 
 * `assay-engine` — added by Assay's engine adapters to the configuration of a compiled
   site source. It hands each page Assay generated to the theme as the HTML Assay wrote
-  (Python-Markdown never parses it: same output, less time), forbids macros on those
-  pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages. In `serve`'s
-  dirty mode it keeps the search index whole (generator/incremental.py).
+  (no Python-Markdown parser is even built for it: same output, less time), forbids
+  macros on those pages, and puts mkdocs-macros in a Jinja sandbox for maintainer pages.
+  It writes the search entries of those pages itself (generator/searchindex.py) instead
+  of letting Material's search parse them, renders Material's navigation once per folder
+  (generator/navcache.py), keeps the theme's output per page across builds
+  (engines/outputcache.py), and in `serve`'s dirty mode keeps the search index whole
+  (generator/incremental.py).
 * `assay` — for those who run `mkdocs build` with `plugins: [assay]` in their mkdocs.yml:
   on_config validates the knowledge base (fails the build, writing nothing, when it has
   errors), compiles it into `.assay-cache/source/`, and points `docs_dir` there; MkDocs
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +50,50 @@ _FIGURE_MARK = re.compile(r"<!--assay-figure:(\d+)-->")
 
 
 class EngineConfig(Config):  # type: ignore[no-untyped-call]  # mkdocs' Config is untyped
+    # False: Material's search parses Assay's pages itself (slower; tests compare the two).
+    search_index = c.Type(bool, default=True)
+    # False: Material renders its navigation into every page (tests compare the two).
+    nav_cache = c.Type(bool, default=True)
     #: where the theme's output per page is kept across builds (engines/outputcache.py);
     #: empty: not kept
     cache_dir = c.Type(str, default="")
+
+
+def _material_search(config: MkDocsConfig) -> Any:
+    """Material's search plugin when it is on and indexes as `searchindex` does (no
+    Chinese segmentation with jieba), else None: then whatever search there is indexes
+    every page itself."""
+    for plugin in config.plugins.values():
+        cls = type(plugin)
+        if cls.__name__ != "SearchPlugin" or not cls.__module__.startswith("material."):
+            continue
+        module = sys.modules.get(cls.__module__)
+        if plugin.config.get("enabled", True) and getattr(module, "jieba", None) is None:
+            return plugin
+    return None
+
+
+_ID = re.compile(r'\sid="([^"<>]*)"')
+
+
+def _render_stored(page: Page, anchors: set[str], config: MkDocsConfig, files: Files) -> None:
+    """`Page.render` for a page whose HTML Assay wrote (`on_page_markdown` stored it): what
+    Python-Markdown makes of the placeholder, and the anchors of the stored HTML (MkDocs
+    checks links to them), without building a Markdown parser for the page."""
+    from mkdocs.structure.toc import get_toc
+
+    page.content = f"<p>{_PASSTHROUGH}</p>"
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = anchors
+    page.links_to_anchors = {}
+
+
+def _record_page(src_uri: str) -> bool:
+    from .schema import FOLDER_KIND
+
+    folder, _, name = src_uri.partition("/")
+    return folder in FOLDER_KIND and "/" not in name and name != "index.md"
 
 
 class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
@@ -58,6 +105,10 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.dirty = False
         self.rebuilt: set[str] = set()
         self.files: Files | None = None
+        self.search: Any = None  # Material's search plugin, when Assay writes its entries
+        self.entries: dict[str, list[dict[str, Any]]] = {}  # page URL → search entries
+        self.order: list[str] = []  # URLs of the pages built, in order
+        self.nav_urls: set[str] = set()
         self.output = OutputCache(None)
         self.signature: str | None = None  # of the configuration (None: cache off)
         self.site: str | None = None  # of configuration and navigation
@@ -68,11 +119,24 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     @event_priority(-100)  # after mkdocs-macros built its Jinja environment
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _sandbox_macros(config)
+        own = self.config.get("search_index", True) is not False
+        self.search = _material_search(config) if own else None
+        self.entries, self.order = {}, []
         # `assay` (plain `mkdocs build`) drives an EnginePlugin whose config is a plain dict.
         folder = str(self.config.get("cache_dir") or "")
         self.output = OutputCache(Path(folder) if folder else None)
         self.signature = config_signature(config) if folder else None
         return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self.files = files
+        return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav_urls = {p.url for p in nav.pages}
+        sig = self.signature
+        self.site = None if sig is None else f"{sig}:{nav_signature(nav)}"
+        return nav
 
     def on_env(
         self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
@@ -81,16 +145,12 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             env.loader = jinja2.ChoiceLoader(
                 [jinja2.DictLoader({CACHED_TEMPLATE: CACHED_TEMPLATE_SOURCE}), env.loader]
             )
+        if self.config.get("nav_cache", True) is not False and config.theme.name == "material":
+            from .navcache import NavCache, material_templates
+
+            if (theme_dir := material_templates()) is not None:
+                NavCache(self.nav_urls).install(env, theme_dir)
         return env
-
-    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
-        sig = self.signature
-        self.site = None if sig is None else f"{sig}:{nav_signature(nav)}"
-        return nav
-
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        self.files = files
-        return files
 
     @event_priority(100)  # before mkdocs-macros looks at the page
     def on_page_markdown(
@@ -106,13 +166,19 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         body = markdown.strip()
         if body.startswith(_PAGE_START) and "\n" not in body:
             self.html[page.file.src_uri] = body
+            # Python-Markdown has nothing to do on this page: MkDocs would still build a
+            # parser with every extension for it (a fifth of the engine phase).
+            anchors = set(_ID.findall(body))
+            page.render = partial(_render_stored, page, anchors)  # type: ignore[method-assign]
             return _PASSTHROUGH
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rebuilt.add(page.url)
         stored = self.html.pop(page.file.src_uri, None)
-        if stored is not None and _PASSTHROUGH in html:
+        generated = stored is not None and _PASSTHROUGH in html
+        if generated:
+            assert stored is not None
             html = stored
         # Charts go back in after search has indexed the page (on_post_page): SVG text is
         # noise in the index and made indexing several times slower.
@@ -125,6 +191,9 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         html = _FIGURE.sub(stash, html)
         if figures:
             self.figures[page.file.src_uri] = figures
+        self.order.append(page.url)
+        if generated and self.search is not None:
+            self._index(page, html)
         self._look_up_output(page, html)
         return html
 
@@ -149,6 +218,28 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
         return context
 
+    def _index(self, page: Page, html: str) -> None:
+        """Search entries of a generated page, written by Assay; Material skips the page."""
+        from .searchindex import RECORD_PAGE_CAP, page_entries
+
+        meta = page.meta.get("search")
+        search = dict(meta) if isinstance(meta, dict) else {}
+        page.meta["search"] = {**search, "exclude": True}
+        if search.get("exclude"):
+            return
+        cap = RECORD_PAGE_CAP if _record_page(page.file.src_uri) else None
+        title = str(page.meta.get("title", page.title))
+        entries: list[dict[str, Any]] = list(page_entries(html, page.url, title, cap=cap))
+        tags = page.meta.get("tags")
+        for entry in entries:  # as Material adds them to every entry of the page
+            if isinstance(tags, list):
+                entry["tags"] = [
+                    str(t) for t in tags if t and isinstance(t, (str, int, float, bool))
+                ]
+            if "boost" in search:
+                entry["boost"] = search["boost"]
+        self.entries[page.url] = entries
+
     @event_priority(100)  # the theme's output as it was rendered, before any change
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         key = getattr(page, "assay_key", None)
@@ -159,8 +250,15 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             return output
         return _FIGURE_MARK.sub(lambda m: figures[int(m.group(1))], output)
 
-    @event_priority(-100)  # after Material's search wrote its index
+    @event_priority(-50)  # after Material's search wrote its index, before `offline` reads it
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.search is not None:
+            from .searchindex import merge_entries
+
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            if index.is_file():
+                merge_entries(index, self.entries, self.order)
+            self.entries, self.order = {}, []
         if self.dirty:
             self._merge_search_index(config)
         else:  # a dirty rebuild renders only some pages: the others' entries stay
@@ -264,6 +362,14 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         return self.engine.on_files(files, config=config)
 
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        return self.engine.on_nav(nav, config=config, files=files)
+
+    def on_env(
+        self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        return self.engine.on_env(env, config=config, files=files)
+
     @event_priority(100)
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
@@ -276,7 +382,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self.engine.on_post_page(output, page=page, config=config)
 
-    @event_priority(-100)
+    @event_priority(-50)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.engine.on_post_build(config=config)
 
