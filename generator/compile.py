@@ -100,7 +100,7 @@ class CompileResult:
     source: SiteSource
     written: list[str] = field(default_factory=list)  # docs-relative paths rewritten
     removed: list[str] = field(default_factory=list)
-    charts: dict[str, int] = field(default_factory=dict)  # rendered / hits
+    charts: dict[str, int] = field(default_factory=dict)  # {"drawn": n}; empty without charts
 
 
 # -- configuration ------------------------------------------------------------------------
@@ -458,8 +458,7 @@ def compile_site(
     )
     if pages is not None:
         pages.prune()
-    if sink.cache is not None:
-        result.charts = {"rendered": sink.cache.rendered, "hits": sink.cache.hits}
+    result.charts = sink.stats
     engine_cache = pages.directory.parent / "engine" if pages and pages.directory else None
     result.source = SiteSource(source_root, neutral, engine_cache)
     return result

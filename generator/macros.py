@@ -116,7 +116,9 @@ def assay_macros(
         m = next((m for m in b.metrics if m.name == metric), None)
         if m is None:
             return f"_Benchmark '{cell(benchmark_id)}' has no metric '{cell(metric)}'._"
-        methods = [(x.name, list(x.runs.get(metric, [])), x.baseline) for x in b.methods]
+        from .render.charts import benchmark_methods
+
+        methods = benchmark_methods(b, compute.benchmark_stats(benchmark_id, b), metric)
         return sink.benchmark(m.name, m.unit, m.better, methods)
 
     def assay_verdicts(benchmark_id: str) -> str:

@@ -334,11 +334,6 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
             check_cache_folder(cache_root, root)
         except (CacheFolderError, OSError) as exc:
             raise PluginError(str(exc)) from exc
-        cache = None
-        if self.config.charts:
-            from .charts import ChartCache
-
-            cache = ChartCache(cache_root / "charts")
         user, user_file = site_config(root)
         try:
             result = compile_site(
@@ -346,7 +341,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
                 cache_root / "source",
                 config=user,
                 config_file=user_file,
-                sink=ChartSink(cache),
+                sink=ChartSink(bool(self.config.charts)),
             )
         except CompileError as exc:
             raise PluginError(str(exc)) from exc

@@ -27,7 +27,7 @@ from .model import KnowledgeBase
 from .render.charts import ChartSink
 from .sitedir import SiteDirError, publishing
 
-#: Charts rendered and served from cache by the last compile (benchmarks and tests read it).
+#: Charts drawn by the last compile, `{"drawn": n}` (benchmarks and tests read it).
 LAST_CHART_STATS: dict[str, int] = {}
 
 
@@ -40,14 +40,10 @@ class BuildFailed(Exception):
         self.kb = kb
 
 
-def chart_sink(root: Path, options: dict[str, Any]) -> ChartSink:
-    """Charts cached under the knowledge base (`cache_dir` option), or none (`charts: false`)."""
-    if options.get("charts") is False:
-        return ChartSink(None)
-    from .charts import ChartCache
-
-    cache_dir = root / str(options.get("cache_dir") or ".assay-cache")
-    return ChartSink(ChartCache(cache_dir / "charts"))
+def chart_sink(options: dict[str, Any]) -> ChartSink:
+    """Charts drawn for this build, or none (the plugin's `charts: false`); not cached
+    across builds: drawing one is cheaper than reading and verifying a cached file."""
+    return ChartSink(options.get("charts") is not False)
 
 
 def compile_into(
@@ -79,7 +75,7 @@ def compile_into(
                 source,
                 config=config,
                 config_file=config_file,
-                sink=chart_sink(kb.root, options),
+                sink=chart_sink(options),
                 broken=broken,
                 pages=pages,
             )

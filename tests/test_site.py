@@ -148,15 +148,22 @@ def test_strict_build_fails_on_warnings(kb: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "b").exists()
 
 
-def test_same_content_builds_byte_identical_and_rebuild_renders_no_chart(
+def test_same_content_builds_byte_identical_and_charts_are_drawn_not_cached(
     kb: Path, tmp_path: Path
 ) -> None:
+    # A chart cache file planted in the repository (the old cache folder) is never read:
+    # charts are drawn on every build (issue 9).
+    planted = kb / ".assay-cache/charts"
+    planted.mkdir(parents=True)
+    (planted / "x.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>PLANTED</text></svg>'
+    )
     assert build(kb, tmp_path / "one")[0] == 0
     first_stats = dict(publish.LAST_CHART_STATS)
-    assert first_stats["rendered"] > 0
+    assert first_stats["drawn"] > 0
     assert build(kb, tmp_path / "two")[0] == 0
-    charts = first_stats["rendered"] + first_stats["hits"]  # a local cache may pre-exist
-    assert {"rendered": 0, "hits": charts} == publish.LAST_CHART_STATS
+    assert first_stats == publish.LAST_CHART_STATS  # the same charts, drawn again
+    assert sorted(p.name for p in planted.iterdir()) == ["x.svg"]  # nothing written there
     files_one = sorted(
         p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file()
     )
@@ -166,6 +173,7 @@ def test_same_content_builds_byte_identical_and_rebuild_renders_no_chart(
     assert files_one == files_two
     for rel in files_one:
         assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+        assert b"PLANTED" not in (tmp_path / "one" / rel).read_bytes(), rel
 
 
 def test_site_contents(kb: Path, tmp_path: Path) -> None:

@@ -1,10 +1,9 @@
 """Charts for the site: plain data in, accessible and deterministic SVG out (offline).
 
-Builders return Altair charts; :func:`render_svg` renders one with vl-convert, and
-:class:`ChartCache` skips the rendering when the spec (and vl-convert) did not change.
-
-Importing this package is cheap: Altair, vl-convert and SciPy are imported lazily, inside the
-functions that need them, so ``assay check`` never pays for them.
+Every chart is drawn by Assay as SVG text: the runs of a benchmark, calibration and ring
+history (`builders.py`), the forest plots (`forest.py`) and the radar (`radar_svg.py`), with
+the escaping helpers of `svg.py`. No plotting library and no JavaScript runtime are involved,
+and importing this package imports neither SciPy nor NumPy.
 """
 
 from __future__ import annotations
@@ -17,18 +16,12 @@ from .builders import (
     calibration_chart,
     ring_history_chart,
 )
-from .render import BASE_CONFIG, ChartCache, chart_key, chart_spec, render_svg
 
 __all__ = [
-    "BASE_CONFIG",
     "RINGS",
     "CalibrationBinInput",
-    "ChartCache",
     "MethodRuns",
     "benchmark_chart",
     "calibration_chart",
-    "chart_key",
-    "chart_spec",
-    "render_svg",
     "ring_history_chart",
 ]

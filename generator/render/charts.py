@@ -1,4 +1,4 @@
-"""Charts in pages: builders are called here, SVG is rendered through the cache, and pages
+"""Charts in pages: builders are called here, their SVG is kept by the sink, and pages
 carry a placeholder paragraph that the publisher replaces with the SVG after sanitizing.
 
 Keeping SVG out of the Markdown means the sanitizer never has to allow SVG markup, and a
@@ -7,13 +7,16 @@ record cannot smuggle markup in through a chart: only SVG rendered here is ever 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ..charts.builders import MethodRuns
+    from ..schema import Benchmark
+    from ..stats import BenchmarkStats
 
 #: A secret of this process in every placeholder: record text, which shares the page's
 #: Markdown with the placeholders, cannot write one (a body that could would pull a chart's
@@ -42,7 +45,6 @@ _SVG_TAGS = {
 }  # fmt: skip
 
 
-@functools.lru_cache(maxsize=4096)
 def svg_is_inert(svg: str) -> bool:
     """Whether `svg` holds only drawing elements and attributes: no script, no link, no
     event handler, no reference to anything outside the document."""
@@ -68,25 +70,64 @@ def svg_is_inert(svg: str) -> bool:
     return True
 
 
-class ChartSink:
-    """Collects the charts of a build: placeholder key → SVG (rendered once per key)."""
+def benchmark_methods(record: Benchmark, stats: BenchmarkStats, metric: str) -> list[MethodRuns]:
+    """Each method's runs on `metric` with the mean and 95 % interval the statistics engine
+    computed for the page (`BenchmarkStats.summaries`): the chart draws the same numbers the
+    summary table prints, and never imports SciPy to compute them again."""
+    from ..charts.builders import MethodRuns
 
-    def __init__(self, cache: Any | None = None) -> None:
-        self.cache = cache  # generator.charts.ChartCache, or None to skip charts
+    by_metric = _summaries_by_metric(stats)
+    queues: dict[str, list[Any]] = {}
+    for s in by_metric.get(metric, ()):
+        queues.setdefault(s.method, []).append(s)
+    out = []
+    for m in record.methods:
+        runs = list(m.runs.get(metric, []))
+        queue = queues.get(m.name)
+        # One summary per method that has the metric, in method order (names may repeat).
+        summary = queue.pop(0) if queue and metric in m.runs else None
+        mean = summary.mean if summary is not None else None
+        ci = (summary.ci[0], summary.ci[1]) if summary is not None else (None, None)
+        out.append(MethodRuns(m.name, runs, m.baseline, mean, ci))
+    return out
+
+
+#: The summaries of the last statistics object asked for, by metric: a page asks once per
+#: metric, and scanning every summary each time is quadratic in a record's metrics.
+_BY_METRIC: list[tuple[object, dict[str, list[Any]]]] = []
+
+
+def _summaries_by_metric(stats: BenchmarkStats) -> dict[str, list[Any]]:
+    last = _BY_METRIC[-1] if _BY_METRIC else None  # one read: safe beside another thread
+    if last is not None and last[0] is stats:
+        return last[1]
+    index: dict[str, list[Any]] = {}
+    for s in stats.summaries:
+        index.setdefault(s.metric, []).append(s)
+    _BY_METRIC[:] = [(stats, index)]  # holds `stats`, so its id is never reused meanwhile
+    return index
+
+
+class ChartSink:
+    """Collects the charts of a build: placeholder key → SVG.
+
+    Charts are drawn by Assay (`generator.charts`) in well under a millisecond each, less
+    than reading and verifying a cached file would cost, so nothing is cached across builds:
+    every build draws every chart from the validated records (issue 9, docs/design.md).
+    `drawn` counts them; ``enabled=False`` (the plugin's `charts: false`) omits them.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self._enabled = bool(enabled)
+        self.drawn = 0
         self.svgs: dict[str, str] = {}
         self.raw: dict[str, str] = {}
 
-    def _add(self, alt: str, build: Callable[[], Any], inputs: Any) -> str:
-        if self.cache is None:
+    def _add(self, alt: str, draw: Callable[[], str]) -> str:
+        if not self._enabled:
             return f"_Chart omitted: {alt}_"
-        # The builder's name and arguments as canonical text: the cache skips building the
-        # chart when they were rendered before (see ChartCache.svg_for).
-        text = json.dumps([alt, inputs], sort_keys=True, ensure_ascii=False, default=repr)
-        svg = self.cache.svg_for(text, build)
-        if not svg_is_inert(svg):
-            # Only a planted or corrupted cache file can get here (the cache folder is in
-            # the repository): never insert it.
-            return f"_Chart omitted: {alt} (its cached SVG is not what Assay renders; delete .assay-cache/)_"
+        svg = draw()
+        self.drawn += 1
         key = hashlib.sha256(svg.encode()).hexdigest()[:24]
         self.svgs[key] = svg
         return f"ASSAY-CHART-{_NONCE}-{key}"
@@ -96,29 +137,34 @@ class ChartSink:
         metric: str,
         unit: str | None,
         better: Literal["higher", "lower"],
-        methods: Sequence[tuple[str, list[float], bool]],
+        methods: Sequence[MethodRuns],
     ) -> str:
+        """The runs chart of one metric; `methods` from :func:`benchmark_methods`."""
         from ..charts import benchmark_chart
 
-        args = (metric, unit, better, list(methods))
-        return self._add(f"runs of {metric}", lambda: benchmark_chart(*args), args)
+        return self._add(
+            f"runs of {metric}", lambda: benchmark_chart(metric, unit, better, methods)
+        )
 
     def calibration(self, bins: Sequence[dict[str, Any]]) -> str:
         from ..charts import calibration_chart
 
-        args = list(bins)
-        return self._add("calibration", lambda: calibration_chart(args), args)
+        return self._add("calibration", lambda: calibration_chart(bins))
 
     def history(self, moves: Sequence[tuple[str, str, str]]) -> str:
         from ..charts import ring_history_chart
 
-        args = list(moves)
-        return self._add("ring history", lambda: ring_history_chart(args), args)
+        return self._add("ring history", lambda: ring_history_chart(moves))
 
     @property
     def enabled(self) -> bool:
         """False when the site is built without charts (the plugin's `charts: false`)."""
-        return self.cache is not None
+        return self._enabled
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """What this build did with charts, for `publish.LAST_CHART_STATS`."""
+        return {"drawn": self.drawn} if self._enabled else {}
 
     def markup(self, html: str, alt: str | None = None) -> str:
         """A placeholder for hand-written markup (generator.charts.radar_svg, .forest) that

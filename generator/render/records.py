@@ -20,7 +20,7 @@ from ..stats import (
     unit_of_difference,
     verdict_meaning,
 )
-from .charts import ChartSink
+from .charts import ChartSink, benchmark_methods
 from .markdown import (
     badge,
     bullet,
@@ -508,12 +508,10 @@ def _benchmark(e: Entry, kb: KnowledgeBase, charts: ChartSink) -> str:
             else ""
         ),
     )
-    figures = []
-    for m in r.metrics:
-        methods = [
-            (meth.name, list(meth.runs.get(m.name, [])), meth.baseline) for meth in r.methods
-        ]
-        figures.append(charts.benchmark(m.name, m.unit, m.better, methods))
+    figures = [
+        charts.benchmark(m.name, m.unit, m.better, benchmark_methods(r, s, m.name))
+        for m in r.metrics
+    ]
     out += section("Runs", "\n\n".join(figures))
     if s.ablations:
         rows = [

@@ -29,22 +29,15 @@ def test_every_diagnostic_format_escapes_record_controls() -> None:
     )
 
 
-def test_cache_entries_without_this_machines_mac_are_misses(tmp_path: Path) -> None:
-    """A7: a chart cache entry holding the very SVG Assay would render, but written by
-    someone else (no MAC, or a MAC under another key), is rendered again and rewritten."""
+def test_cache_entries_without_this_machines_mac_are_misses() -> None:
+    """A7: a cache entry (page HTML) written by someone else (no MAC, or a MAC under another
+    key or another name) is a miss. Charts have no cache to plant into any more: they are
+    drawn on every build (tests/test_charts.py: a planted `.assay-cache/charts/` file is
+    never read)."""
     from generator.cacheauth import seal, unseal
-    from generator.charts import ChartCache, benchmark_chart
 
-    chart = benchmark_chart("acc", None, "higher", [("m", [0.5, 0.6], False)])
-    first = ChartCache(tmp_path)
-    svg = first.svg(chart)
-    (entry,) = tmp_path.glob("*.svg")
-    forged = "0" * 64 + "\n" + svg.replace("</svg>", "<text>FORGED</text></svg>")
-    for planted in (svg, forged):
-        entry.write_text(planted, encoding="utf-8")
-        again = ChartCache(tmp_path)
-        assert again.svg(chart) == svg and again.rendered == 1
-        assert unseal(f"svg/{entry.stem}", entry.read_text(encoding="utf-8")) == svg
+    assert unseal("html/a", "<p>planted</p>") is None  # no MAC at all
+    assert unseal("html/a", "0" * 64 + "\n<p>planted</p>") is None  # a MAC under another key
     assert unseal("html/a", seal("html/b", "x")) is None  # an entry moved to another name
     assert unseal("html/a", seal("html/a", "x")) == "x"
 
@@ -98,8 +91,12 @@ def test_record_look_alike_folders_and_pages_are_errors(tmp_path: Path) -> None:
 def test_charts_draw_a_bounded_number_of_runs() -> None:
     """A9: above MAX_DRAWN_RUNS runs a method's chart draws evenly spaced quantiles (min and
     max included); the mean and interval still come from every run."""
-    from generator.charts import benchmark_chart, chart_spec
+    import xml.etree.ElementTree as ET
+
+    from generator.charts import MethodRuns, benchmark_chart
     from generator.charts.thin import MAX_DRAWN_RUNS, drawn_runs
+
+    SVG = "{http://www.w3.org/2000/svg}"
 
     assert drawn_runs([3.0, 1.0, 2.0]) == [3.0, 1.0, 2.0]  # few runs: all, as given
     many = [float((i * 7919) % 20_000) for i in range(20_000)]  # 0 … 19,999, shuffled
@@ -108,12 +105,20 @@ def test_charts_draw_a_bounded_number_of_runs() -> None:
     assert (drawn[0], drawn[-1]) == (0.0, 19_999.0)
     assert drawn[MAX_DRAWN_RUNS // 2] == pytest.approx(10_000, abs=30)  # the median kept
 
-    spec = chart_spec(benchmark_chart("ms", None, "lower", [("a", many, True), ("b", many, False)]))
-    points = [d for layer in spec["layer"] for d in layer.get("data", {}).get("values", [])]
-    assert sum(1 for d in points if "jitter" in d) == 2 * MAX_DRAWN_RUNS
-    means = {d["method"]: d for d in points if "mean" in d}  # the rule and diamond layers
-    assert [m["n"] for m in means.values()] == [20_000, 20_000]
-    assert means["b"]["mean"] == pytest.approx(9_999.5)
+    svg = benchmark_chart(
+        "ms",
+        None,
+        "lower",
+        [MethodRuns("a", many, True, 9_999.5, (9_919.5, 10_079.5)), MethodRuns("b", many)],
+    )
+    root = ET.fromstring(svg)
+    assert sum(1 for c in root.iter(f"{SVG}circle") if c.get("class") == "assay-run") == (
+        2 * MAX_DRAWN_RUNS
+    )
+    desc = root.find(f"{SVG}desc")
+    assert desc is not None and desc.text is not None
+    assert "a (baseline): mean 10000, 95% CI 9920 to 10080, 20000 run(s) (500 drawn" in (desc.text)
+    assert f"{MAX_DRAWN_RUNS} of 20000 runs drawn" in "".join(root.itertext())
 
 
 def test_macro_output_encodes_custom_marker_characters() -> None:
