@@ -9,9 +9,10 @@ measured, each the median of --repeats runs through run.py's child wrapper:
   of just the home page, the same Markdown extensions as Assay's defaults), its cache
   (``.cache/``) removed before each run;
 * bare warm: the same with Zensical's cache kept;
-* assay cold: ``assay build --engine zensical`` with the chart cache removed before each run
+* assay cold: ``assay build --engine zensical`` with Assay's caches (``.assay-cache/``) removed
+  before each run
   (Zensical's own cache is always cold here: every build compiles into a fresh site source);
-* assay warm: the same with the chart cache kept.
+* assay warm: the same with Assay's caches kept.
 
 The budget (issue 9) is a first build at most 2x the engine's bare build: assay cold / bare
 cold. Ratios are measured in one run on the same machine; absolute times move with load.
