@@ -166,3 +166,23 @@ def test_a_cell_with_html_nested_too_deep_is_shown_as_text() -> None:
     out = markdown_to_html(table(["A", "B"], [[deep, "<b>ok</b>"]]), "papers/x.md")
     assert "&lt;div&gt;" in out and "<b>ok</b>" in out
     assert out.count("<div>") == 0
+
+
+def test_inline_fast_paths_write_what_markdown_it_writes() -> None:
+    # Plain text and `**Label:** value` lines skip markdown-it's inline parser: on random
+    # text over an alphabet rich in Markdown punctuation, the result must be markdown-it's.
+    import random
+
+    from markdown_it.common.utils import mdTrim
+
+    from generator.render.html import _MD, inline_html
+
+    rng = random.Random(7)
+    alphabet = list("aZ9 .,;:#$%+=^{}@-'\"/()?>\t") + ["é", "\u00a0", "\u3000", "%20"]
+    special = list("\\`*_~[]!<&")
+    for i in range(4000):
+        pool = alphabet + (special if i % 4 == 0 else [])
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 24)))
+        for candidate in (text, f"**Owner:** {text}", f"**Runs (n) 95%:**{text}"):
+            expected = str(_MD.renderInline(mdTrim(candidate)))
+            assert inline_html.__wrapped__(candidate) == expected, repr(candidate)

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt, helpers
-from markdown_it.common.utils import mdTrim, unescapeAll
+from markdown_it.common.utils import escapeHtml, mdTrim, unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.helpers.parse_link_destination import (
     parseLinkDestination as _parse_link_destination,
@@ -244,10 +244,24 @@ def inline_html(markdown: str, table_cell: bool = False) -> str:
     text = _CONTROL.sub("\ufffd", markdown)
     if table_cell:
         text = text.replace("\\|", "|")
-    out = str(_MD.renderInline(mdTrim(text)))
+    text = mdTrim(text)
+    if not _INLINE_SYNTAX.search(text):
+        return escapeHtml(text)  # what markdown-it writes for text with no inline syntax
+    if (m := _LABELLED.fullmatch(text)) and not _INLINE_SYNTAX.search(m.group(2)):
+        return f"<strong>{escapeHtml(m.group(1))}</strong> {escapeHtml(m.group(2))}"
+    out = str(_MD.renderInline(text))
     if _too_deep(out):  # as markdown_to_html does for a page: the sanitizer's cost
-        out = str(_MD_TEXT.renderInline(mdTrim(text)))
+        out = str(_MD_TEXT.renderInline(text))
     return out
+
+
+#: What can start inline syntax in CommonMark + strikethrough (escapes, code, emphasis,
+#: strikethrough, links, images, autolinks, raw HTML, entities, line breaks); text
+#: without any of these is written escaped and nothing else (tests/test_render_blocks.py
+#: compares with markdown-it on random text).
+_INLINE_SYNTAX = re.compile(r"[\\`*_~\[\]!<&\n\r]")
+#: A fact line, `**Label:** value`.
+_LABELLED = re.compile(r"\*\*([A-Za-z][A-Za-z0-9 ()%/-]*:)\*\* (.*)", re.S)
 
 
 def markdown_to_html(markdown: str, src: str = "", directory_urls: bool = True) -> str:
