@@ -178,7 +178,7 @@ def test_inline_fast_paths_write_what_markdown_it_writes() -> None:
     from generator.render.html import _MD, inline_html
 
     rng = random.Random(7)
-    alphabet = list("aZ9 .,;:#$%+=^{}@-'\"/()?>\t") + ["é", "\u00a0", "\u3000", "%20"]
+    alphabet = [*"aZ9 .,;:#$%+=^{}@-'\"/()?>\t", "é", "\u00a0", "\u3000", "%20"]
     special = list("\\`*_~[]!<&")
     for i in range(4000):
         pool = alphabet + (special if i % 4 == 0 else [])
