@@ -18,7 +18,6 @@ server watching the folder (`assay serve`) rebuilds only what an edit affected.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
@@ -214,12 +213,17 @@ class PageCache:
     memory (`assay serve`) and, with a folder, on disk across builds; entries no build used
     are pruned by `prune`."""
 
+    #: Largest entry believed (a page of a 1 MiB record is a few MiB of HTML).
+    MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
     def __init__(self, directory: Path | None) -> None:
+        from .cacheauth import SealedFiles
+
         self.directory = directory
+        self.files = SealedFiles(directory, "html", ".html", self.MAX_ENTRY_BYTES)
         self.memory: dict[str, str] = {}
         # whole page files, with the key of their HTML (kept on disk while the page is used)
         self.final: dict[tuple[str, str, bool, str], tuple[str, str]] = {}
-        self.used: set[str] = set()
         #: record pages' Markdown across recompiles (`assay serve`: an edit renders only the
         #: pages it can affect)
         self.records = RecordPages()
@@ -238,30 +242,28 @@ class PageCache:
             f"{RENDERER_VERSION}\0{src}\0{directory_urls}\0{without_nonce(markdown)}".encode()
         ).hexdigest()
 
+    @property
+    def used(self) -> set[str]:
+        return self.files.used
+
     def html(self, src: str, markdown: str, directory_urls: bool) -> str:
-        from .cacheauth import seal, unseal
         from .render.charts import with_nonce, without_nonce
 
         key = self.key(src, markdown, directory_urls)
-        self.used.add(key)
         cached = self.memory.get(key)
-        path = self.directory / key[:2] / f"{key}.html" if self.directory else None
-        if cached is None and path is not None:
-            try:
-                # The cache folder lies in the repository, where a pull request could plant
-                # a file: an entry is believed only with this machine's MAC (FINDINGS.md
-                # A7), and sanitized again all the same (nh3 is cheap; Markdown was the cost).
-                stored = unseal(f"html/{key}", path.read_text("utf-8"))
-                cached = None if stored is None else sanitize(with_nonce(stored))
-            except (OSError, UnicodeDecodeError):
-                cached = None
+        if cached is None:
+            # The cache folder lies in the repository, where a pull request could plant a
+            # file: an entry is believed only with this machine's MAC (FINDINGS.md A7), and
+            # sanitized again all the same (nh3 is cheap; Markdown was the cost).
+            stored = self.files.read(key)
+            cached = None if stored is None else sanitize(with_nonce(stored))
+        else:
+            self.files.used.add(key)
         if cached is not None:
             self.hits += 1
         else:
             cached = markdown_to_html(markdown, src, directory_urls)
-            if path is not None:
-                with contextlib.suppress(OSError):  # an unwritable cache only costs time
-                    write_if_changed(path, seal(f"html/{key}", without_nonce(cached)))
+            self.files.write(key, without_nonce(cached))
         self.memory[key] = cached
         return cached
 
@@ -270,11 +272,7 @@ class PageCache:
         self.memory = {k: v for k, v in self.memory.items() if k in self.used}
         self.final = {k: v for k, v in self.final.items() if k in self.final_used}
         self.final_used = set()
-        if self.directory is not None and self.directory.is_dir():
-            for path in self.directory.glob("*/*.html"):
-                if path.stem not in self.used:
-                    path.unlink(missing_ok=True)
-        self.used = set()
+        self.files.prune()
 
 
 def render_page(

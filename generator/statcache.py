@@ -31,7 +31,6 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -149,73 +148,41 @@ class StatCache:
     `cacheauth`; `used` collects the keys this build asked for, for `prune`."""
 
     def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
-        self.used: set[str] = set()
+        from .cacheauth import SealedFiles
+
+        self.files = SealedFiles(directory, "stats", ".json", MAX_ENTRY_BYTES)
         self.hits = 0  # read from disk
         self.computed = 0  # computed in this process
         self.from_worker = 0  # computed by the worker
 
-    def _path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / key[:2] / f"{key}.json"
+    @property
+    def directory(self) -> Path | None:
+        return self.files.directory
+
+    @property
+    def used(self) -> set[str]:
+        return self.files.used
 
     def read(self, key: str) -> Any | None:
         """The JSON value stored under `key`, or None (missing, unreadable, forged, too big)."""
-        from .cacheauth import unseal
-
-        self.used.add(key)
-        path = self._path(key)
-        if path is None:
-            return None
+        text = self.files.read(key)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                raw = f.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        if len(raw) > MAX_ENTRY_BYTES:
-            return None
-        try:
-            text = unseal(f"stats/{key}", raw.decode("utf-8"))
             return None if text is None else json.loads(text)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             return None
 
     def write(self, key: str, value: Any) -> None:
         """Store `value` (JSON data) under `key`; an unwritable cache only costs time."""
-        from .cacheauth import seal
-        from .incremental import write_if_changed
-
-        self.used.add(key)
-        path = self._path(key)
-        if path is None:
-            return
         try:
             text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError):
+            self.files.used.add(key)
             return
-        data = seal(f"stats/{key}", text).encode("utf-8", "surrogatepass")
-        if len(data) > MAX_ENTRY_BYTES:
-            return
-        with contextlib.suppress(OSError):
-            write_if_changed(path, data)
+        self.files.write(key, text)
 
     def prune(self) -> None:
         """Delete the entries this build did not use."""
-        if self.directory is None or not self.directory.is_dir():
-            return
-        for path in self.directory.glob("*/*.json"):
-            if path.stem not in self.used:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        self.used = set()
+        self.files.prune()
 
 
 # -- a compile's statistics ---------------------------------------------------------------

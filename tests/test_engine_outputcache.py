@@ -137,3 +137,31 @@ def test_a_plugin_that_may_change_a_pages_context_turns_the_cache_off(
     config.write_text(text + "plugins:\n  - search\n  - material/tags\n", "utf-8")
     build(kb, tmp_path / "one")
     assert entries(kb) == {}
+
+
+def test_entries_that_are_links_special_files_or_too_big_are_misses(tmp_path: Path) -> None:
+    import os
+
+    from generator.engines.outputcache import OutputCache
+
+    cache = OutputCache(tmp_path / "engine")
+    for key in ("a" * 64, "b" * 64, "c" * 64, "d" * 64):
+        cache.put(key, f"page {key[0]}")
+    assert cache.get("a" * 64) == "page a"
+    outside = tmp_path / "outside.html"
+    outside.write_text((tmp_path / "engine/aa" / f"{'a' * 64}.html").read_text("utf-8"))
+    link = tmp_path / "engine/bb" / f"{'b' * 64}.html"
+    link.unlink()
+    link.symlink_to(outside)  # a valid entry, reached through a link: not followed
+    fifo = tmp_path / "engine/cc" / f"{'c' * 64}.html"
+    fifo.unlink()
+    os.mkfifo(fifo)  # would block a reader that opened it for reading without O_NONBLOCK
+    big = tmp_path / "engine/dd" / f"{'d' * 64}.html"
+    big.write_bytes(b"x" * (17 * 1024 * 1024))
+    assert [cache.get(k * 64) for k in "bcd"] == [None, None, None]
+    cache.prune()  # every key was asked for: nothing goes
+    assert big.exists()
+    assert cache.get("a" * 64) == "page a"
+    cache.prune()  # only "a" was asked for since
+    assert (tmp_path / "engine/aa" / f"{'a' * 64}.html").exists()
+    assert not big.exists() and not fifo.exists() and not link.exists() and outside.exists()

@@ -22,7 +22,6 @@ template renders `main.html` as usual.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -187,48 +186,26 @@ class OutputCache:
     """Stored theme output per page key, in `directory` (None: off)."""
 
     def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
-        self.used: set[str] = set()
+        from ..cacheauth import SealedFiles
+
+        self.files = SealedFiles(directory, "engine", ".html", MAX_ENTRY_BYTES)
         self.hits = 0
         self.stored = 0
 
-    def _path(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / key[:2] / f"{key}.html"
+    @property
+    def directory(self) -> Path | None:
+        return self.files.directory
 
     def get(self, key: str) -> str | None:
-        from ..cacheauth import unseal
-
-        self.used.add(key)
-        if self.directory is None:
-            return None
-        try:
-            path = self._path(key)
-            if path.is_symlink() or path.stat().st_size > MAX_ENTRY_BYTES:
-                return None
-            out = unseal(f"engine/{key}", path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return None
+        out = self.files.read(key)
         if out is not None:
             self.hits += 1
         return out
 
     def put(self, key: str, output: str) -> None:
-        from ..cacheauth import seal
-        from ..incremental import write_if_changed
-
-        if self.directory is None or len(output) > MAX_ENTRY_BYTES:
-            return
-        with contextlib.suppress(OSError):  # an unwritable cache only costs time
-            write_if_changed(self._path(key), seal(f"engine/{key}", output))
+        if self.files.write(key, output):
             self.stored += 1
 
     def prune(self) -> None:
         """Remove the entries this build did not use."""
-        if self.directory is None or not self.directory.is_dir():
-            return
-        for path in self.directory.glob("*/*.html"):
-            if path.stem not in self.used:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        self.used = set()
+        self.files.prune()
