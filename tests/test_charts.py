@@ -615,3 +615,13 @@ def test_wilson_matches_the_stats_module(nk: tuple[int, int]) -> None:
     assert ours is not None and ref[0] is not None and ref[1] is not None
     assert math.isclose(ours[0], ref[0], abs_tol=1e-9)
     assert math.isclose(ours[1], ref[1], abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("values", [[5e-324], [5e-324, 1e-323], [1e-310, -2e-310], [2.2e-308]])
+def test_subnormal_runs_get_distinct_tick_labels(values: list[float]) -> None:
+    # Found by the property test above: runs of 5e-324 once gave seven ticks all labelled 0
+    # (the scale factor 10**324 is not a float).
+    axis = linear_axis(values, 0.0, 460.0)
+    labels = [axis.label(t) for t in axis.ticks()]
+    assert len(set(labels)) == len(labels) and len(labels) >= 2, labels
+    assert all(-0.01 <= axis.pos(v) <= 460.01 for v in values)

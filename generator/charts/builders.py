@@ -169,7 +169,11 @@ class LinearAxis:
     width: float
 
     def scaled(self, v: float) -> float:
-        return v / 10.0**self.exp if self.exp >= 0 else v * 10.0 ** (-self.exp)
+        if self.exp >= 0:
+            return v / 10.0**self.exp
+        # Two factors: 10**324 (for subnormal values down to 5e-324) is not a float.
+        first = min(300, -self.exp)
+        return v * 10.0**first * 10.0 ** (-self.exp - first)
 
     def pos(self, v: float) -> float:
         return self.x0 + (self.scaled(v) - self.lo) / (self.hi - self.lo) * self.width
@@ -198,7 +202,7 @@ def linear_axis(values: Sequence[float], x0: float, width: float, target: int = 
     biggest = max(abs(v) for v in values)
     exp = 0
     if biggest >= 1e6 or 0 < biggest < 1e-3:
-        exp = max(-300, math.floor(math.log10(biggest)))
+        exp = math.floor(math.log10(biggest))
     scale = LinearAxis(0.0, 1.0, 1.0, exp, x0, width)
     scaled = [scale.scaled(v) for v in values]
     lo, hi = min(scaled), max(scaled)
