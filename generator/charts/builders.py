@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, TypedDict
 
+from ..stats._common import finite as _finite
 from .svg import clean, esc, f, short
 from .thin import drawn_runs
 
@@ -87,16 +88,6 @@ def _fmt(x: float) -> str:
         s = f"{x:.{decimals}f}"
         return s.rstrip("0").rstrip(".") if "." in s else s
     return f"{x:.4g}"
-
-
-def _finite(x: object) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _wilson(k: int, n: int) -> tuple[float, float] | None:

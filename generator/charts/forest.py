@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..stats._common import finite as _finite
 from .svg import esc, f, short
 from .thin import drawn_runs
 
@@ -71,16 +72,6 @@ class ForestScale:
 
     def x(self, v: float) -> float:
         return LABEL_W + (v - self.lo) / (self.hi - self.lo) * PLOT_W
-
-
-def _finite(x: object) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _nice_step(span: float) -> float:

@@ -13,6 +13,7 @@ engine is one module in this package with one class implementing `Engine`.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -86,3 +87,14 @@ class LiveUpdates(Protocol):
 
 #: Seconds between two looks at the knowledge base while serving.
 POLL_INTERVAL = 0.1
+
+
+def stop_process(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
+    """Stop an engine's child process: SIGTERM, then SIGKILL after `grace` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource
+from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource, stop_process
 from .mkdocs import ConfigFile, mkdocs_config
 
 
@@ -94,12 +94,6 @@ class ProperDocsEngine:
             code = proc.wait()
         finally:  # interrupted or terminated: the server goes with us
             stop.set()
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_process(proc)
         if code != 0:
             raise EngineError(f"ProperDocs' server stopped (exit {code})")

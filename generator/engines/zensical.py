@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource
+from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -371,12 +371,7 @@ def _serve(
                 log.info("zensical: %s", line)
         proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         return
     if proc.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
         raise EngineError(f"zensical serve failed: {_failure(chr(10).join(tail), proc.returncode)}")

@@ -23,7 +23,7 @@ def finite(x: object) -> float | None:
         return None
     try:
         v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond floats
         return None
     return v if math.isfinite(v) else None
 
