@@ -7,8 +7,9 @@
   It writes the search entries of those pages itself (generator/searchindex.py) instead
   of letting Material's search parse them, renders Material's navigation once per folder
   (generator/navcache.py), keeps the theme's output per page across builds
-  (engines/outputcache.py), and in `serve`'s dirty mode keeps the search index whole
-  (generator/incremental.py).
+  (engines/outputcache.py), renders part of a first build's templates in a forked child
+  on the second core (engines/pagerender.py), and in `serve`'s dirty mode keeps the
+  search index whole (generator/incremental.py).
 * `assay` — for those who run `mkdocs build` with `plugins: [assay]` in their mkdocs.yml:
   on_config validates the knowledge base (fails the build, writing nothing, when it has
   errors), compiles it into `.assay-cache/source/`, and points `docs_dir` there; MkDocs
@@ -39,6 +40,7 @@ from .diagnostics import format_text
 from .engines.outputcache import TEMPLATE as CACHED_TEMPLATE
 from .engines.outputcache import TEMPLATE_SOURCE as CACHED_TEMPLATE_SOURCE
 from .engines.outputcache import OutputCache, config_signature, nav_signature, page_key
+from .engines.pagerender import TemplateChild
 from .model import KnowledgeBase
 
 log = logging.getLogger("mkdocs.plugins.assay")
@@ -112,9 +114,13 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.output = OutputCache(None)
         self.signature: str | None = None  # of the configuration (None: cache off)
         self.site: str | None = None  # of configuration and navigation
+        self.serving = False
+        self.nav: Navigation | None = None
+        self.child: TemplateChild | None = None  # rendering some pages' templates
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
+        self.serving = command == "serve"
 
     @event_priority(-100)  # after mkdocs-macros built its Jinja environment
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -125,7 +131,10 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         # `assay` (plain `mkdocs build`) drives an EnginePlugin whose config is a plain dict.
         folder = str(self.config.get("cache_dir") or "")
         self.output = OutputCache(Path(folder) if folder else None)
-        self.signature = config_signature(config) if folder else None
+        # Known plugins only (None: neither the cache nor the parallel render is used);
+        # with no cache folder, page keys still say which pages a child may render.
+        self.signature = config_signature(config)
+        self.stop_child()
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -134,10 +143,12 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         self.nav_urls = {p.url for p in nav.pages}
+        self.nav = nav
         sig = self.signature
         self.site = None if sig is None else f"{sig}:{nav_signature(nav)}"
         return nav
 
+    @event_priority(-100)  # last: the child forks with the environment as pages see it
     def on_env(
         self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment:
@@ -145,12 +156,53 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             env.loader = jinja2.ChoiceLoader(
                 [jinja2.DictLoader({CACHED_TEMPLATE: CACHED_TEMPLATE_SOURCE}), env.loader]
             )
+            _print_stored_output(env, config)
         if self.config.get("nav_cache", True) is not False and config.theme.name == "material":
             from .navcache import NavCache, material_templates
 
             if (theme_dir := material_templates()) is not None:
                 NavCache(self.nav_urls).install(env, theme_dir)
+        self._fork_child(env, config, files)
         return env
+
+    def _fork_child(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> None:
+        """Fork a child rendering the templates of the pages still to render from the last
+        backwards (engines/pagerender.py): each reads as a cache hit whose output the child
+        sent, or, when the child has not got that far, renders `main.html` here."""
+        from mkdocs.structure.files import InclusionLevel
+
+        from .engines import pagerender
+
+        if self.dirty or self.serving or self.site is None or self.nav is None:
+            return
+        if env.loader is None or not pagerender.fork_allowed():
+            return
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        todo = [
+            f.page
+            for f in doc_files
+            if f.page is not None
+            and getattr(f.page, "assay_key", None)
+            and getattr(f.page, "assay_output", None) is None
+            and "template" not in f.page.meta
+        ]
+        if len(todo) < pagerender.MIN_PAGES:
+            return
+        pages = todo
+        render = partial(
+            _render_template, config=config, doc_files=doc_files, nav=self.nav, env=env
+        )
+        self.child = TemplateChild.start(pages, render)
+        if self.child is None:
+            return
+        for page in pages:
+            page.assay_child = page.assay_hit = True  # type: ignore[attr-defined]
+
+    def stop_child(self) -> None:
+        """Reap the template child, if any (killed when its answer was not read)."""
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
 
     @event_priority(100)  # before mkdocs-macros looks at the page
     def on_page_markdown(
@@ -199,6 +251,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
 
     def _look_up_output(self, page: Page, html: str) -> None:
         page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        page.assay_hit = page.assay_child = False  # type: ignore[attr-defined]
         if self.site is None or "template" in page.meta:
             return
         key = page_key(self.site, page, html)
@@ -207,7 +260,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         cached = self.output.get(key)
         if cached is not None:
             page.assay_output = cached  # type: ignore[attr-defined]
-            page.meta["template"] = CACHED_TEMPLATE
+            page.assay_hit = True  # type: ignore[attr-defined]
 
     @event_priority(-100)  # after every other plugin's context
     def on_page_context(
@@ -216,6 +269,11 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         if getattr(page, "assay_key", None) and page.content != page.assay_html:  # type: ignore[attr-defined]
             # A plugin changed the page after its key was taken: render it, keep nothing.
             page.assay_key = page.assay_output = None  # type: ignore[attr-defined]
+        elif getattr(page, "assay_child", False) and self.child is not None:
+            # None (not reached by the child, or it failed): TEMPLATE renders main.html.
+            page.assay_output = self.child.output(page.file.src_uri)  # type: ignore[attr-defined]
+        elif self.child is not None:
+            self.child.poll()
         return context
 
     def _index(self, page: Page, html: str) -> None:
@@ -243,15 +301,21 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     @event_priority(100)  # the theme's output as it was rendered, before any change
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         key = getattr(page, "assay_key", None)
-        if key and getattr(page, "assay_output", None) is None:
+        if key and (
+            getattr(page, "assay_output", None) is None or getattr(page, "assay_child", False)
+        ):
             self.output.put(key, output)
         figures = self.figures.pop(page.file.src_uri, None)
         if not figures:
             return output
         return _FIGURE_MARK.sub(lambda m: figures[int(m.group(1))], output)
 
+    def on_build_error(self, *, error: Exception) -> None:
+        self.stop_child()
+
     @event_priority(-50)  # after Material's search wrote its index, before `offline` reads it
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.stop_child()
         if self.search is not None:
             from .searchindex import merge_entries
 
@@ -365,6 +429,7 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         return self.engine.on_nav(nav, config=config, files=files)
 
+    @event_priority(-100)
     def on_env(
         self, env: jinja2.Environment, *, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment:
@@ -379,12 +444,63 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         return self.engine.on_page_content(html, page=page, config=config, files=files)
 
+    @event_priority(-100)
+    def on_page_context(
+        self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> Any:
+        return self.engine.on_page_context(context, page=page, config=config, nav=nav)
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self.engine.on_post_page(output, page=page, config=config)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self.engine.on_build_error(error=error)
 
     @event_priority(-50)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.engine.on_post_build(config=config)
+
+
+def _print_stored_output(env: jinja2.Environment, config: MkDocsConfig) -> None:
+    """Have MkDocs build a page whose output is stored (`page.assay_hit`: a cache hit, or
+    a page the template child may render) with `CACHED_TEMPLATE` instead of `main.html`.
+
+    MkDocs picks a page's template (`env.get_template(page.meta.get("template",
+    "main.html"))`) with the page in `config._current_page`, before the page_context
+    event; naming the template there, rather than in `page.meta`, leaves the page's meta
+    as the theme would see it (Material prints more for a page with any meta)."""
+    get_template = env.get_template
+
+    def pick(name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        page = getattr(config, "_current_page", None)
+        if name == "main.html" and parent is None and getattr(page, "assay_hit", False):
+            name = CACHED_TEMPLATE
+        return get_template(name, parent, globals)
+
+    env.get_template = pick  # type: ignore[method-assign]
+
+
+def _render_template(
+    page: Page,
+    *,
+    config: MkDocsConfig,
+    doc_files: Any,
+    nav: Navigation,
+    env: jinja2.Environment,
+) -> str:
+    """A page's template output, as MkDocs' `_build_page` renders it (in the child)."""
+    from mkdocs.commands.build import get_context
+
+    config._current_page = page
+    try:
+        page.active = True
+        context = get_context(nav, doc_files, config, page)
+        template = env.get_template(page.meta.get("template", "main.html"))
+        context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+        return template.render(context)
+    finally:
+        page.active = False
+        config._current_page = None
 
 
 def _sandbox_macros(config: MkDocsConfig) -> None:

@@ -80,11 +80,15 @@ class MkDocsEngine:
             raise EngineError(f"MkDocs is not installed ({exc}): pip install 'mkdocs<2'") from exc
         quiet("mkdocs")
         config_path = write_config(source)
+        from .pagerender import stop_all
+
         try:
             cfg = load_config(str(config_path), site_dir=str(site_dir))
             build(cfg)
         except MkDocsException as exc:
             raise EngineError(f"MkDocs failed: {exc}") from exc
+        finally:  # the template child, if any, never outlives the build
+            stop_all()
 
     def serve(
         self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates

@@ -14,10 +14,11 @@ output differ with an unchanged key. Entries are authenticated like Assay's othe
 (`cacheauth`: the folder lies in the repository, where a pull request can plant files), and
 the entries a build did not use are removed after it.
 
-How a hit skips the templates: MkDocs picks a page's template (`page.meta["template"]`)
-before the `page_context` event, so on a hit the plugin names `TEMPLATE`, which prints the
-stored output; if the page's HTML changed after the key was taken (a later plugin), the
-template renders `main.html` as usual.
+How a hit skips the templates: MkDocs picks a page's template before the `page_context`
+event, so on a hit the plugin has it pick `TEMPLATE` (mkdocs_plugin.py
+`_print_stored_output`), which prints the stored output; if the page's HTML changed after
+the key was taken (a later plugin), the template renders `main.html` as usual. The parallel
+render of a first build (engines/pagerender.py) hands its pages over the same way.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ class OutputCache:
         return out
 
     def put(self, key: str, output: str) -> None:
-        if self.files.write(key, output):
+        if self.files.directory is not None and self.files.write(key, output):
             self.stored += 1
 
     def prune(self) -> None:
