@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -117,6 +118,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         self.serving = False
         self.nav: Navigation | None = None
         self.child: TemplateChild | None = None  # rendering some pages' templates
+        self.fork: Callable[[], None] | None = None  # starts the child, once
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty and command == "serve"
@@ -162,8 +164,21 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
 
             if (theme_dir := material_templates()) is not None:
                 NavCache(self.nav_urls).install(env, theme_dir)
-        self._fork_child(env, config, files)
+        self.fork = None
+        fork = partial(self._fork_child, env, config, files)
+        if "404.html" in config.theme.static_templates:
+            # Forked once the theme's 404 page is rendered: Material's templates are then
+            # compiled, and the child does not compile them again.
+            self.fork = fork
+        else:
+            fork()
         return env
+
+    def on_post_template(self, output: str, *, template_name: str, config: MkDocsConfig) -> str:
+        if template_name == "404.html" and self.fork is not None:
+            fork, self.fork = self.fork, None
+            fork()
+        return output
 
     def _fork_child(self, env: jinja2.Environment, config: MkDocsConfig, files: Files) -> None:
         """Fork a child rendering the templates of the pages still to render from the last
@@ -311,10 +326,12 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         return _FIGURE_MARK.sub(lambda m: figures[int(m.group(1))], output)
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.fork = None
         self.stop_child()
 
     @event_priority(-50)  # after Material's search wrote its index, before `offline` reads it
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.fork = None
         self.stop_child()
         if self.search is not None:
             from .searchindex import merge_entries
@@ -449,6 +466,9 @@ class AssayPlugin(BasePlugin[AssayConfig]):  # type: ignore[no-untyped-call]
         self, context: Any, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> Any:
         return self.engine.on_page_context(context, page=page, config=config, nav=nav)
+
+    def on_post_template(self, output: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return self.engine.on_post_template(output, template_name=template_name, config=config)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self.engine.on_post_page(output, page=page, config=config)

@@ -5,7 +5,6 @@ was not given); the child is always reaped; no fork with other threads or under 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
@@ -149,8 +148,8 @@ def _sends(data: bytes, code: int) -> Callable[..., None]:
 
 
 def _message(src_uri: str, output: str) -> bytes:
-    data = json.dumps([src_uri, output]).encode()
-    return len(data).to_bytes(4, "big") + data
+    name, data = src_uri.encode(), output.encode()
+    return len(name).to_bytes(4, "big") + len(data).to_bytes(4, "big") + name + data
 
 
 def _first_then(code: int) -> Callable[..., None]:
@@ -177,11 +176,14 @@ def _hangs(pages: Any, render: Any, fd: int, parent: int) -> None:
     "child",
     [
         pytest.param(_dies, id="dies"),
-        pytest.param(_sends(b"\x00\x00\x00\x05hello", 0), id="garbage"),
-        pytest.param(_sends(b"\xff\xff\xff\xff" + b"x" * 100, 0), id="huge-length"),
+        pytest.param(_sends(b"\x00\x00\x00\x05\x00\x00\x00\x00hello", 0), id="garbage"),
+        pytest.param(_sends(b"\x00\x00\x00\x01\xff\xff\xff\xff" + b"x" * 100, 0), id="huge"),
+        pytest.param(
+            _sends(b"\x00\x00\x00\x04\x00\x00\x00\x00\xff\xfe\xfd\xfc", 0), id="not-utf-8"
+        ),
         pytest.param(_sends(_message("papers/not-given.md", "FORGED"), 0), id="foreign-page"),
         pytest.param(_sends(_message("../../etc/passwd", "FORGED"), 0), id="foreign-path"),
-        pytest.param(_sends(b"\x00\x00\x00\x02{}", 0), id="not-a-message"),
+        pytest.param(_sends(b"\x00\x00", 0), id="half-a-header"),
         pytest.param(_first_then(1), id="valid-page-then-dies"),
         pytest.param(_out_of_order, id="out-of-order"),
         pytest.param(_hangs, id="hangs"),

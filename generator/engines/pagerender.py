@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import json
 import logging
 import os
 import select
@@ -53,7 +52,8 @@ MIN_PAGES = 24
 TIMEOUT = 60.0
 #: A message larger than this is garbage (the output cache keeps at most 16 MiB a page).
 MAX_MESSAGE = 64 * 1024 * 1024
-_HEADER = struct.Struct(">I")
+#: A message: the lengths of the page's src_uri and of its output, then both in UTF-8.
+_HEADER = struct.Struct(">II")
 _PIPE_BYTES = 1 << 20  # a pipe this big lets the child run ahead of the parent's reads
 
 log = logging.getLogger("assay.engine")
@@ -124,9 +124,9 @@ def _child(pages: Sequence[Any], render: Callable[[Any], str], fd: int, parent: 
                 break
             if logged[0]:
                 break
-            text = json.dumps([page.file.src_uri, output], ensure_ascii=False)
-            data = text.encode("utf-8", "surrogatepass")
-            _send(fd, _HEADER.pack(len(data)) + data)
+            name = page.file.src_uri.encode("utf-8", "surrogatepass")
+            data = output.encode("utf-8", "surrogatepass")
+            _send(fd, _HEADER.pack(len(name), len(data)) + name + data)
         code = 0
     except BaseException:  # nothing on stderr: the parent renders the pages
         pass
@@ -232,30 +232,29 @@ class TemplateChild:
             self._parse()
 
     def _parse(self) -> None:
-        while self.ok and len(self.buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self.buffer)
-            if size > MAX_MESSAGE:
+        buffer, at = self.buffer, 0
+        while self.ok and len(buffer) - at >= _HEADER.size:
+            name_size, size = _HEADER.unpack_from(buffer, at)
+            if name_size > MAX_MESSAGE or size > MAX_MESSAGE:
                 self.ok = False
-                return
-            if len(self.buffer) < _HEADER.size + size:
-                return
-            data = bytes(self.buffer[_HEADER.size : _HEADER.size + size])
-            del self.buffer[: _HEADER.size + size]
-            try:
-                message = json.loads(data.decode("utf-8", "surrogatepass"))
-            except (ValueError, RecursionError):
-                message = None
+                break
+            start = at + _HEADER.size
+            end = start + name_size + size
+            if len(buffer) < end:
+                break
+            at = end
             index = len(self.received)
-            if (
-                not isinstance(message, list)
-                or len(message) != 2
-                or index >= len(self.expected)
-                or message[0] != self.expected[index]
-                or not isinstance(message[1], str)
-            ):
-                self.ok = False  # garbage, or a page it was not given: nothing is believed
-                return
-            self.received[message[0]] = message[1]
+            try:
+                name = buffer[start : start + name_size].decode("utf-8", "surrogatepass")
+                output = buffer[start + name_size : end].decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                self.ok = False
+                break
+            if index >= len(self.expected) or name != self.expected[index]:
+                self.ok = False  # a page it was not given, or out of order: none is believed
+                break
+            self.received[name] = output
+        del buffer[:at]
 
     def _finish(self) -> None:
         """Stop and reap the child, read what it sent before, and keep it if it ended well."""
