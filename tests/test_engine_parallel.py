@@ -222,7 +222,35 @@ def test_a_page_whose_rendering_logs_is_rendered_by_the_parent(
 
     monkeypatch.setattr(mkdocs_plugin, "_render_template", logging_render)
     wait_first(monkeypatch, lambda child: len(child.expected))
-    build(kb, tmp_path / "parallel")
+    result = build(kb, tmp_path / "parallel")
+    assert 0 < pagerender.LAST["from_child"] < pagerender.LAST["pages"]
+    assert tree(tmp_path / "parallel") == single
+    assert result.output.count("a warning while rendering") <= 1  # the parent's, if shown
+
+
+def test_a_page_whose_rendering_warns_is_rendered_by_the_parent(
+    kb: Path, tmp_path: Path, single: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    render = mkdocs_plugin._render_template
+    noisy = "papers/flashattention.md"
+    shown: list[str] = []
+
+    def warning_render(page: Any, **kw: Any) -> str:
+        if page.file.src_uri == noisy:
+            warnings.warn("rendering " + page.file.src_uri, UserWarning, stacklevel=1)
+        return render(page, **kw)
+
+    monkeypatch.setattr(mkdocs_plugin, "_render_template", warning_render)
+    monkeypatch.setattr(
+        warnings, "showwarning", lambda message, *a, **k: shown.append(str(message))
+    )
+    wait_first(monkeypatch, lambda child: len(child.expected))
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        monkeypatch.setattr(warnings, "showwarning", lambda m, *a, **k: shown.append(str(m)))
+        build(kb, tmp_path / "parallel")
     assert 0 < pagerender.LAST["from_child"] < pagerender.LAST["pages"]
     assert tree(tmp_path / "parallel") == single
 

@@ -95,12 +95,18 @@ def _detach(keep: int, parent: int) -> None:
 
 
 def _silence(flag: list[bool]) -> None:
-    """In the child: no log record reaches a handler; `flag[0]` says one was emitted."""
+    """In the child: no log record reaches a handler and no warning is shown; `flag[0]`
+    says one was emitted."""
+    import warnings
 
     def call_handlers(self: logging.Logger, record: logging.LogRecord) -> None:
         flag[0] = True
 
+    def show(*args: Any, **kwargs: Any) -> None:
+        flag[0] = True
+
     logging.Logger.callHandlers = call_handlers  # type: ignore[method-assign]
+    warnings.showwarning = show
 
 
 def _send(fd: int, data: bytes) -> None:
