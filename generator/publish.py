@@ -25,7 +25,7 @@ from .engines import DEFAULT_ENGINE, EngineError, get_engine
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
 from .render.charts import ChartSink
-from .sitedir import SiteDirError, publishing
+from .sitedir import SiteDirError, pause_point, publishing
 
 #: Charts drawn by the last compile, `{"drawn": n}` (benchmarks and tests read it).
 LAST_CHART_STATS: dict[str, int] = {}
@@ -119,10 +119,15 @@ def _build(
     target = site_dir or _configured_site_dir(root)
     try:
         with (
-            tempfile.TemporaryDirectory(prefix="assay-source-") as work,
             publishing(target, root=root, content=kb.content_dir.resolve()) as staging,
+            # Beside the staging folder, named like it: a build killed before its end
+            # leaves both, and the next build removes both (sitedir._recover).
+            tempfile.TemporaryDirectory(
+                prefix=f"{staging.name}-source-", dir=staging.parent
+            ) as work,
         ):
             result = compile_into(kb, Path(work))
+            pause_point("compiled")
             renderer.build(result.source, staging)
     except SiteDirError as exc:
         raise BuildFailed(str(exc)) from exc

@@ -57,6 +57,11 @@ def _hook(name: str) -> None:
         time.sleep(30)
 
 
+def pause_point(name: str) -> None:
+    """A named instant of a build where the tests' hook can pause it (to kill it there)."""
+    _hook(name)
+
+
 def _hook_set(flag: str) -> bool:
     return flag in (os.environ.get("ASSAY_TEST_HOOK") or "").split(",")
 
