@@ -34,11 +34,12 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import forking, stats
-from .model import KnowledgeBase
-from .schema import Benchmark
+
+if TYPE_CHECKING:  # imported by `assay build` before the record models (`prefork`)
+    from .model import KnowledgeBase
 
 #: Largest entry read or written (a benchmark's statistics are a few KiB to a few hundred).
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
@@ -263,6 +264,7 @@ def active() -> Session | None:
 def _lookup(cache: StatCache, kb: KnowledgeBase, session: Session) -> list[_Job]:
     """Fill `session` with every cached statistic of `kb`; the jobs of those missing."""
     from . import compute
+    from .schema import Benchmark
 
     jobs: list[_Job] = []
     for e in sorted(kb.of_kind("benchmark"), key=lambda e: e.path):  # the order pages ask
