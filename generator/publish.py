@@ -93,13 +93,25 @@ def build(
     as_of: date | None,
     engine: str = DEFAULT_ENGINE,
 ) -> tuple[Path, KnowledgeBase]:
-    from .kb import load_knowledge_base
+    from . import statcache
 
     root = root.resolve()
     try:
         renderer = get_engine(engine)
     except EngineError as exc:
         raise BuildFailed(str(exc)) from exc
+    statcache.prefork(root)  # imports scipy on the other CPU while the records load
+    try:
+        return _build(root, site_dir, strict, as_of, renderer)
+    finally:
+        statcache.discard_prefork()
+
+
+def _build(
+    root: Path, site_dir: Path | None, strict: bool, as_of: date | None, renderer: Any
+) -> tuple[Path, KnowledgeBase]:
+    from .kb import load_knowledge_base
+
     kb = load_knowledge_base(root, as_of)
     if kb.blocking(strict):
         raise BuildFailed("the knowledge base has errors; nothing was built", kb)
