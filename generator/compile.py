@@ -354,8 +354,7 @@ def _parts(src: str, markdown: str) -> list[str]:
 #: fork and the answer cost more than the conversion it takes over (a rebuild converts
 #: next to nothing; a first build at 250 records about 2.5 MB).
 PARALLEL_MIN_CHARS = 200_000
-#: Share of the conversion (in characters) the converter takes; this process also renders
-#: the pages with statistics and writes every file meanwhile.
+#: Share of the conversion left (in characters) the converter takes.
 CONVERTER_SHARE = 0.5
 
 
@@ -460,6 +459,7 @@ def compile_site(
 
     `broken`, used by `assay serve`, lists diagnostics of an edit that made the knowledge
     base invalid: the pages of the records at fault then show them instead."""
+    from . import statcache
     from .macros import MacroMarkerError, expand_macros, marker_characters
     from .render.site import (
         CSS_PATH,
@@ -496,25 +496,31 @@ def compile_site(
         files[src] = page.encode()
 
     # The pages without statistics first (a worker computes the statistics meanwhile:
-    # generator/statcache.py); on a first build a forked converter turns part of their
-    # Markdown into HTML while this process converts the rest.
+    # generator/statcache.py). Once the worker is done (or when there is none), a forked
+    # converter turns the Markdown of the second half of the pages left into HTML while
+    # this process converts the first half: the second CPU is never asked for two things.
     first = list(plain(iter_plain_pages(kb, sink, records)))
     LAST_CONVERTER.clear()
     LAST_CONVERTER.update(forked=0, share=0, delivered=0)
-    converter = _Converter.start(first, pages, directory_urls)
+    converter: _Converter | None = None
+    share: set[str] = set()
+    tried = False
     try:
-        share = converter.share if converter is not None else set()
-        for src, markdown in first:
+        for i, (src, markdown) in enumerate(first):
+            if not tried and i % 8 == 0 and not statcache.worker_busy():
+                tried = True
+                converter = _Converter.start(first[i:], pages, directory_urls)
+                share = converter.share if converter is not None else set()
             if src not in share:
                 render(src, markdown)
-        for src, markdown in plain(iter_statistics_pages(kb, sink)):
-            render(src, markdown)
-        if converter is not None:
+        if converter is not None:  # done by now, most often; the worker too, meanwhile
             assert pages is not None
             converter.collect(pages)
             for src, markdown in first:
                 if src in share:
                     render(src, markdown)
+        for src, markdown in plain(iter_statistics_pages(kb, sink)):
+            render(src, markdown)
     finally:
         if converter is not None:
             converter.stop()

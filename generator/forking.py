@@ -119,6 +119,13 @@ class Child:
         except Exception:  # died, or an unreadable answer: the caller does the work
             return None
 
+    def ready(self) -> bool:
+        """Whether a message (or the end) can be read without waiting."""
+        try:
+            return bool(self.conn.poll())
+        except (OSError, ValueError):
+            return True  # gone: `recv` says so
+
     def stop(self) -> None:
         """Reap the child (ended, or killed when the build no longer needs it)."""
         with contextlib.suppress(OSError):

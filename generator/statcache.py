@@ -256,6 +256,13 @@ _ACTIVE: Session | None = None
 LAST: dict[str, int] = {}
 
 
+def worker_busy() -> bool:
+    """Whether the compile under way still waits for statistics from its worker (the
+    converter is forked once it is not: generator/compile.py)."""
+    current = _ACTIVE
+    return current is not None and current.worker is not None and not current.worker.finished()
+
+
 def active() -> Session | None:
     """The session of the compile under way, if any (`compute.py` asks it)."""
     return _ACTIVE
@@ -391,16 +398,26 @@ class _Worker:
             import time
 
             began = time.perf_counter()
-            while key not in self.results:
-                received = self.child.recv()
-                if not (isinstance(received, tuple) and len(received) == 2):
-                    self.done = True  # the end, or garbage: what is missing is recomputed
-                    self.stop()
-                    break
-                if isinstance(received[0], str):
-                    self.results[received[0]] = received[1]
+            while key not in self.results and self._take(self.child.recv()):
+                pass
             self.waited += time.perf_counter() - began
         return self.results.get(key)
+
+    def finished(self) -> bool:
+        """Whether every answer is in (read without waiting what has come so far)."""
+        while not self.done and self.child.ready():
+            self._take(self.child.recv())
+        return self.done
+
+    def _take(self, received: Any) -> bool:
+        """Keep one answer; False at the end (or on garbage: what is missing is recomputed)."""
+        if not (isinstance(received, tuple) and len(received) == 2):
+            self.done = True
+            self.stop()
+            return False
+        if isinstance(received[0], str):
+            self.results[received[0]] = received[1]
+        return True
 
     def stop(self) -> None:
         """Reap the worker (ended, or killed when the compile no longer needs it)."""

@@ -14,7 +14,7 @@ import pytest
 from conftest import AS_OF
 
 from generator import compile as compile_mod
-from generator import forking
+from generator import forking, statcache
 from generator.compile import PageCache
 from generator.kb import load_knowledge_base
 from generator.publish import compile_into
@@ -44,6 +44,7 @@ def alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
 def _two_cpus_small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forking, "cpus", lambda: 2)
     monkeypatch.setattr(compile_mod, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(statcache, "USE_WORKER", False)  # statistics in-process
 
 
 def test_converter_builds_the_same_site(tmp_path: Path, alone: dict[str, bytes]) -> None:
@@ -104,3 +105,22 @@ def test_no_converter_with_other_threads_or_one_cpu(
     monkeypatch.setattr(forking, "cpus", lambda: 1)
     _docs(tmp_path, "one-cpu")
     assert compile_mod.LAST_CONVERTER["forked"] == 0
+
+
+def test_the_converter_waits_for_the_statistics_worker(
+    tmp_path: Path, alone: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second CPU does one thing at a time: while the statistics worker computes, no
+    # converter; once it is done, the converter takes half of the pages left.
+    monkeypatch.setattr(statcache, "worker_busy", lambda: True)
+    _docs(tmp_path, "busy")
+    assert compile_mod.LAST_CONVERTER["forked"] == 0
+    answers = iter([True, True])
+    monkeypatch.setattr(statcache, "worker_busy", lambda: next(answers, False))
+    later = _docs(tmp_path, "later")
+    assert compile_mod.LAST_CONVERTER["forked"] == 1
+    first_share = compile_mod.LAST_CONVERTER["share"]
+    monkeypatch.setattr(statcache, "worker_busy", lambda: False)
+    _docs(tmp_path, "at-once")
+    assert 0 < first_share < compile_mod.LAST_CONVERTER["share"]  # fewer pages were left
+    assert later == alone

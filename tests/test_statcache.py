@@ -594,3 +594,27 @@ def test_worker_holds_none_of_the_builds_files(
         finally:
             os.close(other)
     assert _no_children()
+
+
+def test_worker_busy_until_every_answer_is_in(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    build = os.getpid()
+    real = statcache.analyse_prediction_bundle
+
+    def slow_in_the_worker(inputs: list[object]) -> object:
+        if os.getpid() != build:
+            time.sleep(1.5)
+        return real(inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statcache, "analyse_prediction_bundle", slow_in_the_worker)
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    assert not statcache.worker_busy()  # no compile under way
+    with statcache.session(kb, tmp_path / "stats") as current:
+        assert current.worker is not None
+        assert statcache.worker_busy()  # the predictions take 1.5 s in the worker
+        compute.prediction_stats(kb)  # waits for the last answer
+        assert not statcache.worker_busy()
+    assert _no_children()
