@@ -13,15 +13,22 @@ import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .diagnostics import FORMATTERS, Diagnostic, printable_json, printable_lines
+from .diagnostics import (
+    FORMATTERS,
+    Diagnostic,
+    KnowledgeBaseNotFound,
+    printable_json,
+    printable_lines,
+)
 from .engines import DEFAULT_ENGINE, ENGINES
-from .load import KnowledgeBaseNotFound
-from .model import KnowledgeBase
+
+if TYPE_CHECKING:  # the record models load when a command needs them, not before
+    from .model import KnowledgeBase
 
 FORMAT = click.Choice(["text", "github", "json"])
 ROOT = click.option(
@@ -408,6 +415,10 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any, engine: s
     records.json), and the chosen engine renders it. Settings come from ROOT/mkdocs.yml
     when present, otherwise from a built-in configuration (Material, search). Works offline.
     """
+    from . import statcache
+
+    # Before the record models and the engine load: the worker imports scipy meanwhile.
+    statcache.prefork(root.resolve())
     from .publish import BuildFailed
     from .publish import build as build_site
 

@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import forking
 from .diagnostics import Diagnostic
 from .engines.base import SiteSource
 from .incremental import RecordPages, write_if_changed
@@ -228,6 +230,8 @@ class PageCache:
         #: pages it can affect)
         self.records = RecordPages()
         self.final_used: set[tuple[str, str, bool, str]] = set()
+        #: HTML the forked converter made this compile, by key (taken by `html`)
+        self.converted: dict[str, str] = {}
         self.hits = 0
 
     @staticmethod
@@ -246,23 +250,34 @@ class PageCache:
     def used(self) -> set[str]:
         return self.files.used
 
+    def lookup(self, key: str) -> str | None:
+        """The HTML kept under `key` (memory, then disk), or None."""
+        from .render.charts import with_nonce
+
+        cached = self.memory.get(key)
+        if cached is not None:
+            self.files.used.add(key)
+            return cached
+        # The cache folder lies in the repository, where a pull request could plant a
+        # file: an entry is believed only with this machine's MAC (FINDINGS.md A7), and
+        # sanitized again all the same (nh3 is cheap; Markdown was the cost).
+        stored = self.files.read(key)
+        if stored is None:
+            return None
+        cached = self.memory[key] = sanitize(with_nonce(stored))
+        return cached
+
     def html(self, src: str, markdown: str, directory_urls: bool) -> str:
-        from .render.charts import with_nonce, without_nonce
+        from .render.charts import without_nonce
 
         key = self.key(src, markdown, directory_urls)
-        cached = self.memory.get(key)
-        if cached is None:
-            # The cache folder lies in the repository, where a pull request could plant a
-            # file: an entry is believed only with this machine's MAC (FINDINGS.md A7), and
-            # sanitized again all the same (nh3 is cheap; Markdown was the cost).
-            stored = self.files.read(key)
-            cached = None if stored is None else sanitize(with_nonce(stored))
-        else:
-            self.files.used.add(key)
+        cached = self.lookup(key)
         if cached is not None:
             self.hits += 1
-        else:
-            cached = markdown_to_html(markdown, src, directory_urls)
+        else:  # converted by the forked converter (`_Converter`), or here
+            cached = self.converted.pop(key, None) or markdown_to_html(
+                markdown, src, directory_urls
+            )
             self.files.write(key, without_nonce(cached))
         self.memory[key] = cached
         return cached
@@ -272,6 +287,7 @@ class PageCache:
         self.memory = {k: v for k, v in self.memory.items() if k in self.used}
         self.final = {k: v for k, v in self.final.items() if k in self.final_used}
         self.final_used = set()
+        self.converted = {}
         self.files.prune()
 
 
@@ -292,18 +308,10 @@ def render_page(
             cache.used.add(html_key)  # its HTML stays cached (memory and disk)
             cache.hits += 1
             return page
-    hide = None
-    if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
-        hide = re.findall(r"  - ([a-z]+)\n", layout.group(1))
-        markdown = markdown[layout.end() :]
+    hide, markdown = _layout(markdown)
     if cache is not None:
         html_key = cache.key(src, markdown, directory_urls)
-        if src in SECTIONED_PAGES:  # each section converted (and cached) on its own
-            html = "".join(
-                cache.html(src, part, directory_urls) for part in _SECTION.split(markdown)
-            )
-        else:
-            html = cache.html(src, markdown, directory_urls)
+        html = "".join(cache.html(src, part, directory_urls) for part in _parts(src, markdown))
     else:
         html = markdown_to_html(markdown, src, directory_urls)
     html = insert_charts(html, sink, src, directory_urls)
@@ -327,6 +335,86 @@ _SECTION = re.compile(r"(?m)^(?=## )")
 #: `hide:` front matter that Assay's page functions put on data pages (render/pages.py WIDE).
 _LAYOUT = re.compile(r"\A---\nhide:\n((?:  - [a-z]+\n)+)---\n\n")
 _MD_HREF = re.compile(r'href="([^"#?]+\.md(?:#[^"]*)?)"')
+
+
+def _layout(markdown: str) -> tuple[list[str] | None, str]:
+    """The `hide:` list of Assay's page Markdown, and the Markdown without it."""
+    if layout := _LAYOUT.match(markdown):  # front matter of Assay's own page Markdown
+        return re.findall(r"  - ([a-z]+)\n", layout.group(1)), markdown[layout.end() :]
+    return None, markdown
+
+
+def _parts(src: str, markdown: str) -> list[str]:
+    """The pieces of a page's Markdown converted (and cached) one by one."""
+    return _SECTION.split(markdown) if src in SECTIONED_PAGES else [markdown]
+
+
+# -- converting pages on the second CPU ----------------------------------------------------
+#: Least Markdown (characters) to convert for which a forked converter pays: below it the
+#: fork and the answer cost more than the conversion it takes over (a rebuild converts
+#: next to nothing; a first build at 250 records about 2.5 MB).
+PARALLEL_MIN_CHARS = 200_000
+#: Share of the conversion left (in characters) the converter takes.
+CONVERTER_SHARE = 0.5
+
+
+#: What the last compile's converter did: forked (0/1), pages given, pages delivered.
+LAST_CONVERTER: dict[str, int] = {}
+
+
+def _convert(conn: Any, jobs: list[tuple[str, str, str]], directory_urls: bool) -> None:
+    """In the converter: {key: HTML} of every (src, key, Markdown) job, sent at once."""
+    conn.send({key: markdown_to_html(md, src, directory_urls) for src, key, md in jobs})
+
+
+class _Converter:
+    """A forked process converting the Markdown of some pages (`share`, src paths) while
+    this one renders the others (generator/forking.py); `collect` hands its HTML to the
+    page cache. A converter that dies or answers garbage costs only time: the pages it
+    did not deliver are converted here."""
+
+    def __init__(self, child: forking.Child, jobs: list[tuple[str, str, str]]) -> None:
+        self.child = child
+        self.share = {src for src, _, _ in jobs}
+        self.keys = {key for _, key, _ in jobs}
+
+    @classmethod
+    def start(
+        cls, items: list[tuple[str, str]], pages: PageCache | None, directory_urls: bool
+    ) -> _Converter | None:
+        if pages is None or not forking.allowed() or forking.cpus() < 2:
+            return None
+        todo: list[tuple[str, str, str]] = []  # (src, key, Markdown) not cached
+        for src, markdown in items:
+            if src in SECTIONED_PAGES:
+                continue  # its sections are converted here
+            _, body = _layout(markdown)
+            key = pages.key(src, body, directory_urls)
+            if pages.lookup(key) is None:
+                todo.append((src, key, body))
+        total = sum(len(md) for _, _, md in todo)
+        if total < PARALLEL_MIN_CHARS:
+            return None
+        # the tail of the list: this process renders the pages in order meanwhile
+        cut, taken = len(todo), 0
+        while cut > 0 and taken < total * CONVERTER_SHARE:
+            cut -= 1
+            taken += len(todo[cut][2])
+        child = forking.Child.start(_convert, todo[cut:], directory_urls)
+        return None if child is None else cls(child, todo[cut:])
+
+    def collect(self, pages: PageCache) -> None:
+        """Wait for the converter's answer and reap it."""
+        answer = self.child.recv()
+        self.child.stop()
+        if isinstance(answer, dict):  # only what it was asked for, only text
+            pages.converted.update(
+                (k, v) for k, v in answer.items() if k in self.keys and isinstance(v, str)
+            )
+        LAST_CONVERTER.update(forked=1, share=len(self.share), delivered=len(pages.converted))
+
+    def stop(self) -> None:
+        self.child.stop()
 
 
 def insert_charts(html: str, sink: ChartSink, src: str = "", directory_urls: bool = True) -> str:
@@ -371,9 +459,17 @@ def compile_site(
 
     `broken`, used by `assay serve`, lists diagnostics of an edit that made the knowledge
     base invalid: the pages of the records at fault then show them instead."""
+    from . import statcache
     from .macros import MacroMarkerError, expand_macros, marker_characters
-    from .render.site import CSS_PATH, SECTION_PAGES, home_page, records_json, stylesheet
-    from .render.site import iter_site as render_markdown
+    from .render.site import (
+        CSS_PATH,
+        SECTION_PAGES,
+        home_page,
+        iter_plain_pages,
+        iter_statistics_pages,
+        records_json,
+        stylesheet,
+    )
 
     assert kb.root is not None and kb.content_dir is not None
     content = kb.content_dir
@@ -388,12 +484,46 @@ def compile_site(
         if e.record and is_heavy(e.parsed.body)
     }
     records = pages.records if pages is not None else None
-    # pages with statistics last
-    for src, markdown in render_markdown(kb, sink, records):
-        if src in heavy:  # shown as plain text: bounded time whatever the body holds
-            markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
+
+    def plain(items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        for src, markdown in items:
+            if src in heavy:  # shown as plain text: bounded time whatever the body holds
+                markdown = markdown.replace(heavy[src], plain_text_block(heavy[src]), 1)
+            yield src, markdown
+
+    def render(src: str, markdown: str) -> None:
         page = render_page(src, markdown, sink, directory_urls, titles.get(src), pages)
         files[src] = page.encode()
+
+    # The pages without statistics first (a worker computes the statistics meanwhile:
+    # generator/statcache.py). Once the worker is done (or when there is none), a forked
+    # converter turns the Markdown of the second half of the pages left into HTML while
+    # this process converts the first half: the second CPU is never asked for two things.
+    first = list(plain(iter_plain_pages(kb, sink, records)))
+    LAST_CONVERTER.clear()
+    LAST_CONVERTER.update(forked=0, share=0, delivered=0)
+    converter: _Converter | None = None
+    share: set[str] = set()
+    tried = False
+    try:
+        for i, (src, markdown) in enumerate(first):
+            if not tried and i % 8 == 0 and not statcache.worker_busy():
+                tried = True
+                converter = _Converter.start(first[i:], pages, directory_urls)
+                share = converter.share if converter is not None else set()
+            if src not in share:
+                render(src, markdown)
+        if converter is not None:  # done by now, most often; the worker too, meanwhile
+            assert pages is not None
+            converter.collect(pages)
+            for src, markdown in first:
+                if src in share:
+                    render(src, markdown)
+        for src, markdown in plain(iter_statistics_pages(kb, sink)):
+            render(src, markdown)
+    finally:
+        if converter is not None:
+            converter.stop()
     maintainer = kb.maintainer_files  # checked and read by load.maintainer_files()
     render_all = macros_by_default(config)
     for f in maintainer:

@@ -17,6 +17,13 @@ Severity = Literal["error", "warning"]
 GUIDE_RULES_PAGE = "guide/rules.md"
 
 
+class KnowledgeBaseNotFound(Exception):
+    """Raised by `load.locate` when the root holds no content directory (a usage error).
+    Defined here, in a module that imports no schema, so the command line reaches its
+    command before the record models are loaded (`assay build` forks its statistics
+    worker first: generator/statcache.py)."""
+
+
 def guide_link(code: str) -> str:
     return f"{GUIDE_RULES_PAGE}#{code.lower()}"
 

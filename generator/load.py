@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import Diagnostic, KnowledgeBaseNotFound, error, warning
 from .schema import FOLDER_KIND
 
 DEFAULT_DOCS_DIR = "content"
@@ -60,10 +60,6 @@ _OPEN_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_NOCTTY", 0)
 )
-
-
-class KnowledgeBaseNotFound(Exception):
-    """Raised by `locate` when the root holds no content directory (a usage error)."""
 
 
 class UnsafeRead(OSError):

@@ -25,7 +25,7 @@ from .engines import DEFAULT_ENGINE, EngineError, get_engine
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
 from .render.charts import ChartSink
-from .sitedir import SiteDirError, publishing
+from .sitedir import SiteDirError, pause_point, publishing
 
 #: Charts drawn by the last compile, `{"drawn": n}` (benchmarks and tests read it).
 LAST_CHART_STATS: dict[str, int] = {}
@@ -93,13 +93,25 @@ def build(
     as_of: date | None,
     engine: str = DEFAULT_ENGINE,
 ) -> tuple[Path, KnowledgeBase]:
-    from .kb import load_knowledge_base
+    from . import statcache
 
     root = root.resolve()
     try:
         renderer = get_engine(engine)
     except EngineError as exc:
         raise BuildFailed(str(exc)) from exc
+    statcache.prefork(root)  # imports scipy on the other CPU while the records load
+    try:
+        return _build(root, site_dir, strict, as_of, renderer)
+    finally:
+        statcache.discard_prefork()
+
+
+def _build(
+    root: Path, site_dir: Path | None, strict: bool, as_of: date | None, renderer: Any
+) -> tuple[Path, KnowledgeBase]:
+    from .kb import load_knowledge_base
+
     kb = load_knowledge_base(root, as_of)
     if kb.blocking(strict):
         raise BuildFailed("the knowledge base has errors; nothing was built", kb)
@@ -107,10 +119,15 @@ def build(
     target = site_dir or _configured_site_dir(root)
     try:
         with (
-            tempfile.TemporaryDirectory(prefix="assay-source-") as work,
             publishing(target, root=root, content=kb.content_dir.resolve()) as staging,
+            # Beside the staging folder, named like it: a build killed before its end
+            # leaves both, and the next build removes both (sitedir._recover).
+            tempfile.TemporaryDirectory(
+                prefix=f"{staging.name}-source-", dir=staging.parent
+            ) as work,
         ):
             result = compile_into(kb, Path(work))
+            pause_point("compiled")
             renderer.build(result.source, staging)
     except SiteDirError as exc:
         raise BuildFailed(str(exc)) from exc

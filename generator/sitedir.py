@@ -57,6 +57,11 @@ def _hook(name: str) -> None:
         time.sleep(30)
 
 
+def pause_point(name: str) -> None:
+    """A named instant of a build where the tests' hook can pause it (to kill it there)."""
+    _hook(name)
+
+
 def _hook_set(flag: str) -> bool:
     return flag in (os.environ.get("ASSAY_TEST_HOOK") or "").split(",")
 
@@ -77,15 +82,22 @@ def lock_path(target: Path) -> Path:
 
 
 def _files_in(folder: Path) -> list[str]:
-    """Every non-folder entry under `folder` (symlinks not followed), as relative paths."""
+    """Every non-folder entry under `folder` (symlinks not followed, a link to a folder
+    counts as an entry), as relative paths; unreadable folders are skipped (as `os.walk`
+    does)."""
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        base = Path(dirpath)
-        for name in filenames:
-            out.append((base / name).relative_to(folder).as_posix())
-        for name in dirnames:
-            if (base / name).is_symlink():
-                out.append((base / name).relative_to(folder).as_posix())
+    stack = [("", str(folder))]
+    while stack:
+        rel, path = stack.pop()
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((f"{rel}{entry.name}/", entry.path))
+                    else:
+                        out.append(rel + entry.name)
+        except OSError:
+            continue
     return sorted(out)
 
 

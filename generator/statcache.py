@@ -30,17 +30,16 @@ import functools
 import hashlib
 import importlib.metadata
 import json
-import os
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import stats
-from .model import KnowledgeBase
-from .schema import Benchmark
+from . import forking, stats
+
+if TYPE_CHECKING:  # imported by `assay build` before the record models (`prefork`)
+    from .model import KnowledgeBase
 
 #: Largest entry read or written (a benchmark's statistics are a few KiB to a few hundred).
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
@@ -257,6 +256,13 @@ _ACTIVE: Session | None = None
 LAST: dict[str, int] = {}
 
 
+def worker_busy() -> bool:
+    """Whether the compile under way still waits for statistics from its worker (the
+    converter is forked once it is not: generator/compile.py)."""
+    current = _ACTIVE
+    return current is not None and current.worker is not None and not current.worker.finished()
+
+
 def active() -> Session | None:
     """The session of the compile under way, if any (`compute.py` asks it)."""
     return _ACTIVE
@@ -265,9 +271,10 @@ def active() -> Session | None:
 def _lookup(cache: StatCache, kb: KnowledgeBase, session: Session) -> list[_Job]:
     """Fill `session` with every cached statistic of `kb`; the jobs of those missing."""
     from . import compute
+    from .schema import Benchmark
 
     jobs: list[_Job] = []
-    for e in kb.of_kind("benchmark"):
+    for e in sorted(kb.of_kind("benchmark"), key=lambda e: e.path):  # the order pages ask
         r = e.record
         if not isinstance(r, Benchmark):
             continue
@@ -314,7 +321,12 @@ def session(kb: KnowledgeBase, directory: Path | None) -> Iterator[Session]:
     cache = StatCache(directory)
     current = Session(cache)
     jobs = _lookup(cache, kb, current)
-    if jobs and worker_allowed():
+    waiting = _take_prefork()
+    if jobs and waiting is not None and waiting.send(jobs):
+        current.worker = waiting
+    elif waiting is not None:
+        waiting.stop()
+    if jobs and current.worker is None and worker_allowed():
         current.worker = _Worker.start(jobs)
     started = current.worker is not None
     previous, _ACTIVE = _ACTIVE, current
@@ -337,101 +349,110 @@ def session(kb: KnowledgeBase, directory: Path | None) -> Iterator[Session]:
 # -- the worker ---------------------------------------------------------------------------
 def worker_allowed() -> bool:
     """A forked worker pays off only where scipy is still to be imported, and forking is
-    safe only without other threads (a live server's)."""
-    import multiprocessing
-
-    return (
-        USE_WORKER
-        and "scipy" not in sys.modules
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    safe only without other threads (a live server's): generator/forking.py."""
+    return USE_WORKER and "scipy" not in sys.modules and forking.allowed()
 
 
-def _detach(keep: int, parent: int) -> None:
-    """In the worker: hold nothing of the build's. Close every inherited file descriptor
-    but stdio and the answer pipe (the build's lock among them: a killed build's worker
-    must not keep the next build out), and die with the build (Linux: parent-death
-    signal; elsewhere the closed pipe ends it when it answers)."""
-    try:
-        limit = int(os.sysconf("SC_OPEN_MAX"))
-    except (ValueError, OSError):
-        limit = 65536
-    os.closerange(3, keep)
-    os.closerange(keep + 1, max(limit, keep + 1))
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-            import signal
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the build died before the signal was asked for
-        os._exit(1)
-
-
-def _work(jobs: list[_Job], conn: Any, parent: int) -> None:
-    """In the worker: compute every job, send {key: to_json()} back, exit."""
-    out: dict[str, Any] = {}
-    try:
-        _detach(conn.fileno(), parent)
-        for job in jobs:
-            if job.kind == "benchmark":
-                out[job.key] = stats.analyse_benchmark(job.inputs).to_json()
-            else:
-                out[job.key] = analyse_prediction_bundle(job.inputs).to_json()
-        conn.send(out)
-    except BaseException:  # no traceback on stderr: the parent recomputes in-process
-        os._exit(1)
-    conn.close()
+def _work(conn: Any, jobs: list[_Job] | None) -> None:
+    """In the worker: compute every job and send `(key, to_json())` for each as soon as it
+    is done, then `None`. A worker started before the knowledge base was loaded
+    (`prefork`, `jobs` None) imports the analyses first, then waits for its jobs (an empty
+    list: nothing to do)."""
+    if jobs is None:
+        _ = stats.analyse_benchmark, stats.analyse_predictions  # imports scipy (0.7 s)
+        jobs = conn.recv()
+    for job in jobs or []:
+        if job.kind == "benchmark":
+            value = stats.analyse_benchmark(job.inputs).to_json()
+        else:
+            value = analyse_prediction_bundle(job.inputs).to_json()
+        conn.send((job.key, value))
+    conn.send(None)
 
 
 class _Worker:
-    """A forked process computing missing statistics; `result` waits for it once."""
+    """A forked process computing missing statistics; `result` reads its answers in the
+    order it sends them, waiting only for the one asked for."""
 
-    def __init__(self, process: Any, conn: Any) -> None:
-        self.process = process
-        self.conn = conn
-        self.results: dict[str, Any] | None = None
-        self.waited = 0.0  # seconds the compile spent waiting for the answer
+    def __init__(self, child: forking.Child) -> None:
+        self.child = child
+        self.results: dict[str, Any] = {}
+        self.done = False  # every answer read (or the worker is gone)
+        self.waited = 0.0  # seconds the compile spent waiting for answers
 
     @classmethod
-    def start(cls, jobs: list[_Job]) -> _Worker | None:
-        import multiprocessing
+    def start(cls, jobs: list[_Job] | None) -> _Worker | None:
+        """A worker for `jobs` (None: sent later with `send`); None: no fork here, the
+        statistics are computed in-process on first use."""
+        child = forking.Child.start(_work, jobs)
+        return None if child is None else cls(child)
 
-        try:
-            ctx = multiprocessing.get_context("fork")
-            receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_work, args=(jobs, send, os.getpid()), daemon=True)
-            process.start()
-        except (OSError, ValueError):
-            return None  # no fork here: computed in-process on first use
-        send.close()
-        return cls(process, receive)
+    def send(self, jobs: list[_Job]) -> bool:
+        """Hand a preforked worker its jobs; False when it is gone."""
+        return self.child.send(jobs)
 
     def result(self, key: str) -> Any | None:
         """The worker's result for `key`; None when it has none or died (then the caller
         computes in-process)."""
-        if self.results is None:
+        if key not in self.results and not self.done:
             import time
 
             began = time.perf_counter()
-            try:
-                received = self.conn.recv()
-            except Exception:  # died, or an unreadable answer: recompute, never crash
-                received = {}
-            self.results = received if isinstance(received, dict) else {}
-            with contextlib.suppress(OSError):
-                self.process.join(timeout=5)  # it exits once it has sent
-            self.waited = time.perf_counter() - began
-            self.stop()
+            while key not in self.results and self._take(self.child.recv()):
+                pass
+            self.waited += time.perf_counter() - began
         return self.results.get(key)
+
+    def finished(self) -> bool:
+        """Whether every answer is in (read without waiting what has come so far)."""
+        while not self.done and self.child.ready():
+            self._take(self.child.recv())
+        return self.done
+
+    def _take(self, received: Any) -> bool:
+        """Keep one answer; False at the end (or on garbage: what is missing is recomputed)."""
+        if not (isinstance(received, tuple) and len(received) == 2):
+            self.done = True
+            self.stop()
+            return False
+        if isinstance(received[0], str):
+            self.results[received[0]] = received[1]
+        return True
 
     def stop(self) -> None:
         """Reap the worker (ended, or killed when the compile no longer needs it)."""
-        with contextlib.suppress(OSError):
-            self.conn.close()
-        if self.process.is_alive():
-            self.process.join(timeout=0.05)
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
+        self.child.stop()
+
+
+_PREFORKED: _Worker | None = None
+
+
+def prefork(root: Path) -> None:
+    """Start the statistics worker now, before the knowledge base is loaded, so that it
+    imports scipy while this process loads the records (`assay build` calls it first
+    thing). Only where a worker would be allowed, with a second CPU to run it on, and when
+    the default cache folder holds no statistics yet (a rebuild usually needs no worker:
+    the cost of a wrong guess is a process importing scipy on the idle CPU, then killed).
+    `session` hands it its jobs; `discard_prefork` reaps it when no session came."""
+    global _PREFORKED
+    if _PREFORKED is not None or not worker_allowed() or forking.cpus() < 2:
+        return
+    folder = root / ".assay-cache" / "stats"
+    with contextlib.suppress(OSError):
+        if folder.is_dir() and any(folder.iterdir()):
+            return
+    _PREFORKED = _Worker.start(None)
+
+
+def discard_prefork() -> None:
+    """Reap a preforked worker that no session took."""
+    global _PREFORKED
+    worker, _PREFORKED = _PREFORKED, None
+    if worker is not None:
+        worker.stop()
+
+
+def _take_prefork() -> _Worker | None:
+    global _PREFORKED
+    worker, _PREFORKED = _PREFORKED, None
+    return worker

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import AS_OF, VALID_ROOT
 
-from generator import compute, statcache
+from generator import compute, forking, statcache
 from generator.cacheauth import seal
 from generator.cli import main
 from generator.kb import load_knowledge_base
@@ -372,8 +372,10 @@ def test_a_dying_worker_is_recomputed_in_process(
     monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
     with statcache.session(kb, tmp_path / "stats"):
         got = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
-    assert statcache.LAST["worker"] == 1 and statcache.LAST["from_worker"] == 0
-    assert statcache.LAST["computed"] == len(expected)
+    # Failing on its last job (the predictions), the worker has sent the benchmarks.
+    streamed = len(expected) if how == "raise" else 0
+    assert statcache.LAST["worker"] == 1 and statcache.LAST["from_worker"] == streamed
+    assert statcache.LAST["computed"] == len(expected) - streamed
     assert got == expected
     assert _no_children()
 
@@ -416,6 +418,93 @@ def test_fork_failure_falls_back_in_process(
     monkeypatch.setattr(multiprocessing, "get_context", no_fork)
     first = _session(kb, tmp_path / "stats")
     assert first["worker"] == 0 and first["computed"] == len(_benchmarks(kb)) + 1
+
+
+def test_a_preforked_worker_gets_the_jobs_and_streams_the_answers(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `assay build` forks the worker before loading the records (it imports scipy
+    # meanwhile); the session hands it the jobs. Each answer is sent when it is computed:
+    # a worker that dies on its last job (the predictions) has already delivered every
+    # benchmark.
+    expected = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
+    overall = compute.prediction_stats(kb)
+    compute._BENCHMARK_STATS.clear()
+    statcache._BUNDLES.clear()
+    build = os.getpid()
+    real = statcache.analyse_prediction_bundle
+
+    def dies_in_the_worker(inputs: list[object]) -> object:
+        if os.getpid() != build:
+            os._exit(1)
+        return real(inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statcache, "analyse_prediction_bundle", dies_in_the_worker)
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+    assert kb.root is not None
+    statcache.prefork(kb.root / "no-cache-here")
+    waiting = statcache._PREFORKED
+    assert waiting is not None and waiting.child.process.is_alive()
+    with statcache.session(kb, tmp_path / "stats") as current:
+        assert current.worker is waiting and statcache._PREFORKED is None
+        got = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
+        assert compute.prediction_stats(kb) == overall
+    assert got == expected
+    assert statcache.LAST["from_worker"] == len(expected)  # streamed before it died
+    assert statcache.LAST["computed"] == 1  # the predictions, again in-process
+    assert _no_children()
+
+
+def test_prefork_only_for_a_cold_cache_with_a_second_cpu(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "kb"
+    (root / ".assay-cache" / "stats").mkdir(parents=True)
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    monkeypatch.setattr(forking, "cpus", lambda: 1)
+    statcache.prefork(root)
+    assert statcache._PREFORKED is None  # one CPU: the worker would only slow the build
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+    statcache.prefork(root)  # an empty stats folder: a first build, worth it
+    assert statcache._PREFORKED is not None
+    statcache.discard_prefork()
+    assert statcache._PREFORKED is None and _no_children()
+    (root / ".assay-cache" / "stats" / "entry.json").write_text("{}")
+    statcache.prefork(root)  # statistics kept from a previous build: most likely no jobs
+    assert statcache._PREFORKED is None
+
+
+def test_a_preforked_worker_that_died_is_replaced(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
+    compute._BENCHMARK_STATS.clear()
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+    assert kb.root is not None
+    statcache.prefork(kb.root)
+    assert statcache._PREFORKED is not None
+    statcache._PREFORKED.child.process.kill()
+    statcache._PREFORKED.child.process.join()
+    with statcache.session(kb, tmp_path / "stats"):
+        got = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
+    assert got == expected
+    assert statcache.LAST["worker"] == 1 and statcache.LAST["from_worker"] == len(expected)
+    assert _no_children()
+
+
+def test_a_preforked_worker_with_nothing_to_do_is_reaped(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _session(kb, tmp_path / "stats")  # every statistic cached
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    monkeypatch.setattr(forking, "cpus", lambda: 2)
+    statcache.prefork(tmp_path / "elsewhere")
+    assert statcache._PREFORKED is not None
+    second = _session(kb, tmp_path / "stats")
+    assert second["worker"] == 0 and statcache._PREFORKED is None
+    assert _no_children()
 
 
 # -- whole builds in fresh processes ----------------------------------------------------------
@@ -496,7 +585,7 @@ def test_worker_holds_none_of_the_builds_files(
     monkeypatch.setattr(statcache, "analyse_prediction_bundle", slow)
     monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
     with statcache.session(kb, tmp_path / "stats") as current:
-        assert current.worker is not None and current.worker.process.is_alive()
+        assert current.worker is not None and current.worker.child.process.is_alive()
         time.sleep(0.5)  # the worker has started and detached
         os.close(fd)  # the build "dies": only the worker could still hold the lock
         other = os.open(lock, os.O_RDWR)
@@ -504,4 +593,28 @@ def test_worker_holds_none_of_the_builds_files(
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if held
         finally:
             os.close(other)
+    assert _no_children()
+
+
+def test_worker_busy_until_every_answer_is_in(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    build = os.getpid()
+    real = statcache.analyse_prediction_bundle
+
+    def slow_in_the_worker(inputs: list[object]) -> object:
+        if os.getpid() != build:
+            time.sleep(1.5)
+        return real(inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statcache, "analyse_prediction_bundle", slow_in_the_worker)
+    monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
+    assert not statcache.worker_busy()  # no compile under way
+    with statcache.session(kb, tmp_path / "stats") as current:
+        assert current.worker is not None
+        assert statcache.worker_busy()  # the predictions take 1.5 s in the worker
+        compute.prediction_stats(kb)  # waits for the last answer
+        assert not statcache.worker_busy()
     assert _no_children()

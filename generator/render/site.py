@@ -44,11 +44,18 @@ def render_site(
 def iter_site(
     kb: KnowledgeBase, charts: ChartSink, records: RecordPages | None = None
 ) -> Iterator[tuple[str, str]]:
-    """(src path, Markdown) of every record and generated page, one at a time. The pages
-    that show statistics come last: on a build whose statistics are not cached, a worker
-    computes them while the others are rendered (generator/statcache.py). The order
-    changes nothing in the pages. With `records` (`assay serve`), the record pages (but
-    benchmarks') an edit cannot affect are reused."""
+    """(src path, Markdown) of every record and generated page, one at a time: the pages
+    without statistics, then those with (`iter_plain_pages`, `iter_statistics_pages`)."""
+    yield from iter_plain_pages(kb, charts, records)
+    yield from iter_statistics_pages(kb, charts)
+
+
+def iter_plain_pages(
+    kb: KnowledgeBase, charts: ChartSink, records: RecordPages | None = None
+) -> Iterator[tuple[str, str]]:
+    """The pages that show no statistics. On a build whose statistics are not cached, a
+    worker computes them while these are rendered (generator/statcache.py). With `records`
+    (`assay serve`), the record pages an edit cannot affect are reused."""
     if records is not None:
         yield from records.render(kb, lambda e: record_page(e, kb, charts)).items()
     else:
@@ -61,6 +68,11 @@ def iter_site(
     yield "radar/index.md", radar_page(kb, charts)
     yield "review/index.md", review_page(kb)
     yield "tags/index.md", tags_page(kb)
+
+
+def iter_statistics_pages(kb: KnowledgeBase, charts: ChartSink) -> Iterator[tuple[str, str]]:
+    """The benchmark pages and the predictions page, in the order the worker computes
+    their statistics. The order changes nothing in the pages."""
     for e in sorted(kb.of_kind("benchmark"), key=lambda e: e.path):
         if e.record is not None:
             yield f"{KINDS[e.kind][0]}/{e.id}.md", record_page(e, kb, charts)

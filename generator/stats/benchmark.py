@@ -50,8 +50,8 @@ import numpy as np
 from scipy import stats
 
 from ._common import NO_INTERVAL, Interval, finite, interval
-from ._numeric import as_array, mean, mean_ci, quiet, sd
-from .compare import SampleComparison, compare_samples, essentially_constant
+from ._numeric import as_array, mean, mean_ci, quiet, sd, t_cdf, t_sf
+from .compare import SampleComparison, compare_with_test, essentially_constant
 from .holm import holm_adjust
 from .inputs import Benchmark, Method, Metric
 from .power import detectable_effect, runs_needed
@@ -133,6 +133,7 @@ class _Pair:
     reference: str  # "baseline" or "variant", for notes
     field: str
     notes: list[str]
+    ttest: Any = None  # scipy's t-test result of `c` (None when no t-test was run)
 
 
 def _relative_usable(p: _Pair) -> bool:
@@ -189,9 +190,10 @@ def _diff_interval(p: _Pair, confidence: float) -> Interval:
         return NO_INTERVAL
     if c.exact:
         return (c.diff, c.diff)
-    with quiet():
-        res = stats.ttest_rel(p.a, p.b) if c.paired else stats.ttest_ind(p.a, p.b, equal_var=False)
-        ci = res.confidence_interval(confidence_level=confidence)
+    if p.ttest is None:  # not reached: a p-value comes from a t-test unless exact
+        return NO_INTERVAL
+    with quiet():  # the test's own interval at another level, without running it again
+        ci = p.ttest.confidence_interval(confidence_level=confidence)
     return interval(ci.low, ci.high)
 
 
@@ -211,7 +213,7 @@ def _p_change(p: _Pair, margin: float, above: bool) -> float | None:
         return 0.0 if (signed > 0.0) == above else 1.0
     with quiet():
         t = signed / se
-        pv = stats.t.sf(t, df) if above else stats.t.cdf(t, df)
+        pv = t_sf(t, df) if above else t_cdf(t, df)
     return finite(pv)
 
 
@@ -392,6 +394,11 @@ def _diagnostics(
 
 def analyse_benchmark(b: Benchmark) -> BenchmarkStats:
     """All statistics of one benchmark record. Never raises on degenerate data."""
+    with quiet():  # one warnings filter for the whole record (issue 9)
+        return _analyse(b)
+
+
+def _analyse(b: Benchmark) -> BenchmarkStats:
     warnings: list[str] = []
     baselines = [m for m in b.methods if m.baseline]
     baseline: Method | None = baselines[0] if baselines else (b.methods[0] if b.methods else None)
@@ -427,10 +434,11 @@ def analyse_benchmark(b: Benchmark) -> BenchmarkStats:
                 if m is baseline or runs is None:
                     continue
                 a, bb = as_array(runs), as_array(base_runs)
+                c, res = compare_with_test(runs, base_runs, b.paired)
                 pairs.append(
                     _Pair(
-                        "cmp", m, a, bb, compare_samples(runs, base_runs, b.paired), metric,
-                        "baseline", f"methods.{index[m.name]}.runs.{metric.name}", [],
+                        "cmp", m, a, bb, c, metric,
+                        "baseline", f"methods.{index[m.name]}.runs.{metric.name}", [], res,
                     )
                 )  # fmt: skip
         full_runs = _runs(full, metric.name)
@@ -442,11 +450,11 @@ def analyse_benchmark(b: Benchmark) -> BenchmarkStats:
                 v_runs = [float(x) for x in v.runs[metric.name]]
                 if w := _few_runs_warning(len(v_runs), f"ablation {v.name}", metric.name):
                     warnings.append(w)
+                c, res = compare_with_test(full_runs, v_runs, b.paired)
                 pairs.append(
                     _Pair(
-                        "abl", v, as_array(full_runs), as_array(v_runs),
-                        compare_samples(full_runs, v_runs, b.paired), metric, "variant",
-                        f"ablations.variants.{j}.runs.{metric.name}", [],
+                        "abl", v, as_array(full_runs), as_array(v_runs), c, metric, "variant",
+                        f"ablations.variants.{j}.runs.{metric.name}", [], res,
                     )
                 )  # fmt: skip
 

@@ -35,7 +35,7 @@ import numpy as np
 from scipy import special, stats
 
 from ._common import NO_INTERVAL, Interval, finite, interval
-from ._numeric import as_array, is_constant, mean, quiet, sd
+from ._numeric import as_array, is_constant, mean, quiet, run_test, sd
 from .results import SampleComparison as SampleComparison
 
 _EXACT_LIMIT = 50  # R's wilcox.test uses the exact distribution below 50 observations
@@ -45,7 +45,20 @@ def compare_samples(
     a_runs: Sequence[float], b_runs: Sequence[float], paired: bool
 ) -> SampleComparison:
     """Compare sample a with sample b (a − b). Never raises; undefined values are None."""
-    a, b = as_array(a_runs), as_array(b_runs)
+    return compare_with_test(a_runs, b_runs, paired)[0]
+
+
+def compare_with_test(
+    a_runs: Sequence[float], b_runs: Sequence[float], paired: bool
+) -> tuple[SampleComparison, Any]:
+    """`compare_samples`, plus scipy's t-test result object (None when no t-test was run),
+    whose `confidence_interval` gives the difference's interval at other levels without
+    running the test again."""
+    with quiet():  # one warnings filter for the whole comparison (issue 9)
+        return _compare(as_array(a_runs), as_array(b_runs), paired)
+
+
+def _compare(a: np.ndarray, b: np.ndarray, paired: bool) -> tuple[SampleComparison, Any]:
     notes: list[str] = []
     if paired and a.size != b.size:
         notes.append(
@@ -74,7 +87,7 @@ def compare_samples(
         var_a = finite(np.var(a, ddof=1)) if a.size > 1 else None
         var_b = finite(np.var(b, ddof=1)) if b.size > 1 else None
         cov = finite(np.cov(a, b)[0, 1]) if paired and a.size > 1 else None
-    return SampleComparison(
+    comparison = SampleComparison(
         n_a=int(a.size),
         n_b=int(b.size),
         mean_a=ma,
@@ -97,6 +110,7 @@ def compare_samples(
         cov_ab=cov,
         exact=core.exact,
     )
+    return comparison, core.ttest
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,7 @@ class _Core:
     noise_sd: float | None = None
     rank_p: float | None = None
     exact: bool = False
+    ttest: Any = None  # scipy's t-test result, when the t-test was run
 
 
 _TOLERANCE = 10 * np.finfo(float).eps  # R's t.test: "data are essentially constant"
@@ -163,6 +178,7 @@ def _unpaired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
     exact = (is_constant(a) and is_constant(b)) or essentially_constant(
         se, float(np.mean(a)), float(np.mean(b))
     )
+    res: Any = None
     if exact:
         with quiet():
             diff = finite(np.mean(a) - np.mean(b))
@@ -173,7 +189,8 @@ def _unpaired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
     else:
         with quiet():
             diff = finite(np.mean(a) - np.mean(b))
-            test = _t_result(stats.ttest_ind(a, b, equal_var=False), notes)
+            res = run_test(stats.ttest_ind, a, b, equal_var=False)
+            test = _t_result(res, notes)
     sa, sb = (0.0, 0.0) if exact else (sd(a) or 0.0, sd(b) or 0.0)
     nu = a.size + b.size - 2
     with quiet():
@@ -185,7 +202,7 @@ def _unpaired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
         # exact Hedges correction, via log-gamma so it stays finite for large samples
         j = math.exp(special.gammaln(nu / 2) - special.gammaln((nu - 1) / 2)) / math.sqrt(nu / 2)
         effect = finite(j * diff / pooled)
-    return _Core(diff, test, effect, pooled, _mann_whitney(a, b, notes), exact)
+    return _Core(diff, test, effect, pooled, _mann_whitney(a, b, notes), exact, res)
 
 
 def _paired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
@@ -193,6 +210,7 @@ def _paired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
         d = a - b
         se = finite(np.std(d, ddof=1) / math.sqrt(d.size))
     exact = is_constant(d) or essentially_constant(se, float(np.mean(d)))
+    res: Any = None
     if exact:
         with quiet():
             diff = finite(np.mean(d))
@@ -203,14 +221,15 @@ def _paired(a: np.ndarray, b: np.ndarray, notes: list[str]) -> _Core:
     else:
         with quiet():
             diff = finite(np.mean(d))
-            test = _t_result(stats.ttest_rel(a, b), notes)
+            res = run_test(stats.ttest_rel, a, b)
+            test = _t_result(res, notes)
     sdd = 0.0 if exact else sd(d)
     effect = None
     if sdd is None or sdd == 0.0 or diff is None:
         notes.append("effect size undefined: the paired differences do not vary")
     else:
         effect = finite(diff / sdd)
-    return _Core(diff, test, effect, sdd, _wilcoxon(d, notes), exact)
+    return _Core(diff, test, effect, sdd, _wilcoxon(d, notes), exact, res)
 
 
 def _mann_whitney(a: np.ndarray, b: np.ndarray, notes: list[str]) -> float | None:
@@ -221,9 +240,9 @@ def _mann_whitney(a: np.ndarray, b: np.ndarray, notes: list[str]) -> float | Non
     ties = np.unique(pooled).size < pooled.size
     exact = not ties and a.size < _EXACT_LIMIT and b.size < _EXACT_LIMIT
     with quiet():
-        res = stats.mannwhitneyu(
-            a, b, alternative="two-sided", method="exact" if exact else "asymptotic",
-            use_continuity=True,
+        res = run_test(
+            stats.mannwhitneyu, a, b, alternative="two-sided",
+            method="exact" if exact else "asymptotic", use_continuity=True,
         )  # fmt: skip
     p = finite(res.pvalue)
     if p is None:
@@ -240,8 +259,8 @@ def _wilcoxon(d: np.ndarray, notes: list[str]) -> float | None:
     ties = np.unique(magnitudes).size < magnitudes.size
     exact = not ties and nonzero.size == d.size and d.size < _EXACT_LIMIT
     with quiet():
-        res = stats.wilcoxon(
-            d, zero_method="wilcox", correction=True, alternative="two-sided",
+        res = run_test(
+            stats.wilcoxon, d, zero_method="wilcox", correction=True, alternative="two-sided",
             method="exact" if exact else "asymptotic",
         )  # fmt: skip
     p = finite(res.pvalue)

@@ -20,10 +20,10 @@ import functools
 import math
 from statistics import NormalDist
 
-from scipy import optimize, stats
+from scipy import optimize
 
 from ._common import finite
-from ._numeric import quiet
+from ._numeric import nct_cdf, nct_sf, quiet, t_ppf
 
 MAX_RUNS = 100_000
 TARGET_POWER = 0.8
@@ -36,8 +36,7 @@ _HUGE_NCP = 40.0
 def _t_critical(alpha: float, df: float) -> float:
     """Two-sided critical value of t. The bisection of `runs_needed` visits the same degrees
     of freedom for every comparison (its first midpoints do not depend on the data)."""
-    with quiet():
-        return float(stats.t.ppf(1.0 - alpha / 2.0, df))
+    return t_ppf(1.0 - alpha / 2.0, df)
 
 
 def t_test_power(
@@ -59,9 +58,8 @@ def group_power(
         ncp = delta / (sd * math.sqrt(1.0 / n_a + 1.0 / n_b))
     ncp = abs(ncp)  # two-sided power is symmetric in the sign of the effect
     q = _t_critical(alpha * (2.0 / sides), df)
-    with quiet():
-        upper = finite(stats.nct.sf(q, df, ncp))
-        lower = finite(stats.nct.cdf(-q, df, ncp)) if sides == 2 else 0.0
+    upper = finite(nct_sf(q, df, ncp))
+    lower = finite(nct_cdf(-q, df, ncp)) if sides == 2 else 0.0
     if upper is None:
         upper = 1.0 if ncp > _HUGE_NCP else 0.0
     if lower is None:
@@ -149,8 +147,7 @@ def detectable_effect(
     # A bracket around the t-approximation (t quantiles at the test's df), widened if needed.
     df = n_a - 1.0 if paired else n_a + n_b - 2.0
     se = sd / math.sqrt(n_a) if paired else sd * math.sqrt(1.0 / n_a + 1.0 / n_b)
-    with quiet():
-        guess = (_t_critical(alpha * 2.0 / sides, df) + float(stats.t.ppf(power, df))) * se
+    guess = (_t_critical(alpha * 2.0 / sides, df) + t_ppf(power, df)) * se
     lo, hi = 0.9 * guess, 1.1 * guess
     while gap(lo) > 0.0:
         lo /= 2.0

@@ -19,6 +19,7 @@ Observed frequencies get 95 % Wilson intervals (scipy's binomtest(...).proportio
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,12 @@ def wilson_interval(k: int, n: int) -> Interval:
     """95 % Wilson score interval for k successes in n trials (R: prop.test(correct=FALSE))."""
     if n <= 0:
         return NO_INTERVAL
+    return _wilson(int(k), int(n))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wilson(k: int, n: int) -> Interval:
+    """Memoized: the calibration bins of every owner and tag ask for the same few (k, n)."""
     with quiet():
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
     return interval(ci.low, ci.high)
@@ -74,6 +81,11 @@ def _bins(scored: list[tuple[float, bool]]) -> list[CalibrationBin]:
 
 def analyse_predictions(preds: Sequence[Prediction]) -> PredictionStats:
     """Scores of a set of predictions. Never raises; undefined scores are None with a note."""
+    with quiet():  # one warnings filter for the whole set (issue 9)
+        return _analyse(preds)
+
+
+def _analyse(preds: Sequence[Prediction]) -> PredictionStats:
     notes: list[str] = []
     scored: list[tuple[float, bool]] = []
     n_amb = n_open = 0

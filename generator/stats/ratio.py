@@ -27,9 +27,8 @@ production code on thousands of data sets at once.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
-from ._numeric import quiet
+from ._numeric import quiet, t_ppf_array
 
 _ITERATIONS = 60
 
@@ -88,18 +87,18 @@ def fieller_interval(
         vab = np.asarray(cov_ab, dtype=float) / na if paired else np.zeros_like(vaa)
     tail = 0.5 + confidence / 2.0
     if paired:
-        q = np.asarray(stats.t.ppf(tail, na - 1.0), dtype=float)
+        q = t_ppf_array(tail, na - 1.0)
         lo, hi = _roots(ma, mb, vaa, vbb, vab, q)
         q_inf = q
     else:
         df_a, df_b = na - 1.0, nb - 1.0
         with quiet():
             rho = ma / mb
-        q = np.asarray(stats.t.ppf(tail, welch_df(vaa, rho * rho * vbb, df_a, df_b)))
+        q = t_ppf_array(tail, welch_df(vaa, rho * rho * vbb, df_a, df_b))
         lo, hi = _roots(ma, mb, vaa, vbb, vab, q)
         for _ in range(_ITERATIONS):  # each end solves |T(θ)| = q(df(θ)): a fixed point
             ends = np.stack(np.broadcast_arrays(lo, hi))
-            q_ends = np.asarray(stats.t.ppf(tail, welch_df(vaa, ends * ends * vbb, df_a, df_b)))
+            q_ends = t_ppf_array(tail, welch_df(vaa, ends * ends * vbb, df_a, df_b))
             new_lo = _roots(ma, mb, vaa, vbb, vab, q_ends[0])[0]
             new_hi = _roots(ma, mb, vaa, vbb, vab, q_ends[1])[1]
             with quiet():
@@ -108,7 +107,7 @@ def fieller_interval(
             lo, hi = new_lo, new_hi
             if settled:
                 break
-        q_inf = np.asarray(stats.t.ppf(tail, df_b))  # the df as θ → ±∞
+        q_inf = t_ppf_array(tail, df_b)  # the df as θ → ±∞
     with quiet():
         bounded = mb * mb > q_inf * q_inf * vbb  # the baseline mean is clear of 0
         point = (vaa == 0.0) & (vbb == 0.0) & (vab == 0.0)

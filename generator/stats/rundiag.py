@@ -29,7 +29,7 @@ import numpy as np
 from scipy import stats
 
 from ._common import finite
-from ._numeric import quiet
+from ._numeric import quiet, run_test
 from .results import RunDiagnostic as RunDiagnostic
 
 TREND_MIN_RUNS = 5
@@ -44,7 +44,8 @@ def trend(values: Sequence[float]) -> tuple[float, float] | None:
     if a.size < TREND_MIN_RUNS or not np.all(np.isfinite(a)) or np.all(a == a[0]):
         return None
     with quiet():
-        res = stats.kendalltau(np.arange(a.size), a)
+        # float run indices: what kendalltau's decorator would promote them to
+        res = run_test(stats.kendalltau, np.arange(a.size, dtype=float), a)
     tau, p = finite(res.statistic), finite(res.pvalue)
     return None if tau is None or p is None else (tau, p)
 

@@ -122,7 +122,7 @@ def built(tmp_path: Path) -> tuple[Path, Path]:
     return root, site
 
 
-@pytest.mark.parametrize("point", ["locked", "staged", "exchanged", "published"])
+@pytest.mark.parametrize("point", ["locked", "compiled", "staged", "exchanged", "published"])
 def test_kill_at_each_point_of_the_swap(built: tuple[Path, Path], point: str) -> None:
     root, site = built
     reader = Reader(site)
@@ -134,8 +134,10 @@ def test_kill_at_each_point_of_the_swap(built: tuple[Path, Path], point: str) ->
         kill(proc)
     assert reader.finish() == []
     assert reader.checks > 0
-    expected = "OLD-SITE-MARKER" if point in ("locked", "staged") else "NEW-SITE-MARKER"
+    expected = "OLD-SITE-MARKER" if point in ("locked", "compiled", "staged") else "NEW-SITE-MARKER"
     assert expected in _summary_of(site)
+    if point == "compiled":  # the site source of the killed build lies beside the site
+        assert [n for n in _leftovers(site) if "-source-" in n], _leftovers(site)
     again = build(root, site)
     assert again.code == 0, again.text
     assert _leftovers(site) == []
@@ -195,7 +197,7 @@ def test_kill_at_many_instants(built: tuple[Path, Path]) -> None:
     assert reader.checks > 100
     final = build(root, site)
     assert final.code == 0
-    assert _leftovers(site) == []
+    assert _leftovers(site) == []  # the killed builds' staging and site-source folders too
 
 
 def test_two_builds_at_once_second_is_refused(built: tuple[Path, Path]) -> None:
