@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import VALID_ROOT
 
-from generator import mkdocs_plugin
+from generator import forking, mkdocs_plugin
 from generator.cli import main
 from generator.engines import pagerender
 from generator.engines.pagerender import TemplateChild
@@ -168,7 +168,7 @@ def _out_of_order(pages: Any, render: Any, fd: int, parent: int) -> None:
 
 
 def _hangs(pages: Any, render: Any, fd: int, parent: int) -> None:
-    pagerender._detach(fd, parent)  # dies with the test run, whatever the build does
+    forking.detach(fd, parent)  # dies with the test run, whatever the build does
     time.sleep(3600)
 
 

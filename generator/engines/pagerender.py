@@ -23,8 +23,9 @@ build. Nothing the child sent is used unless it ended well (exited 0, or was sto
 the parent) and every message was a page it was given, in the order given: a child that
 dies, hangs or sends garbage costs only time, the parent renders the pages itself.
 
-Only where forking is safe: `os.fork` exists and this process runs one thread (`assay
-serve` runs a watcher and the HTTP server: it never forks; its dirty rebuilds render a few
+Only where forking is safe and pays, by the rules of the build's other helpers
+(generator/forking.py): `fork` exists, this process runs one thread, there is a second
+CPU. `assay serve` never forks (its server runs threads; its dirty rebuilds render a few
 pages anyway). `ASSAY_ENGINE_PARALLEL=0` (or `USE_CHILD = False`) turns it off, for
 benchmarks/engine_parallel.py and the tests that compare both ways.
 """
@@ -32,15 +33,12 @@ benchmarks/engine_parallel.py and the tests that compare both ways.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
 import logging
 import os
 import select
 import signal
 import struct
-import sys
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -72,26 +70,11 @@ def stop_all() -> None:
 
 
 def fork_allowed() -> bool:
-    """Forking copies only the calling thread: safe when it is the only one."""
-    return USE_CHILD and hasattr(os, "fork") and threading.active_count() == 1
+    """Safe (`fork`, no other thread: forking copies only the calling one) and paying (a
+    second CPU); generator/forking.py's rules for the build's other helpers."""
+    from .. import forking
 
-
-def _detach(keep: int, parent: int) -> None:
-    """In the child: close every inherited descriptor but stdio and the answer pipe (the
-    build's lock, the site's files, cache files), and die with the parent."""
-    try:
-        limit = int(os.sysconf("SC_OPEN_MAX"))
-    except (ValueError, OSError):
-        limit = 65536
-    os.closerange(3, keep)
-    os.closerange(keep + 1, max(limit, keep + 1))
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os._exit(1)
+    return USE_CHILD and hasattr(os, "fork") and forking.allowed() and forking.cpus() >= 2
 
 
 def _silence(flag: list[bool]) -> None:
@@ -120,7 +103,9 @@ def _child(pages: Sequence[Any], render: Callable[[Any], str], fd: int, parent: 
     first page whose rendering logs or raises."""
     code = 1
     try:
-        _detach(fd, parent)
+        from ..forking import detach
+
+        detach(fd, parent)
         logged = [False]
         _silence(logged)
         for page in reversed(pages):
@@ -164,7 +149,9 @@ class TemplateChild:
             read, write = os.pipe()
         except OSError:
             return None
-        with contextlib.suppress(OSError, AttributeError):
+        with contextlib.suppress(OSError, AttributeError, ImportError):
+            import fcntl
+
             fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         gc.freeze()  # the child's collections then leave the shared pages alone
         try:
