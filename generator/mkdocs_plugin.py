@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -165,7 +166,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             if (theme_dir := material_templates()) is not None:
                 NavCache(self.nav_urls).install(env, theme_dir)
         self.fork = None
-        fork = partial(self._fork_child, env, config, files)
+        fork = functools.partial(self._fork_child, env, config, files)
         if "404.html" in config.theme.static_templates:
             # Forked once the theme's 404 page is rendered: Material's templates are then
             # compiled, and the child does not compile them again.
@@ -204,7 +205,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         if len(todo) < pagerender.MIN_PAGES:
             return
         pages = todo
-        render = partial(
+        render = functools.partial(
             _render_template, config=config, doc_files=doc_files, nav=self.nav, env=env
         )
         self.child = TemplateChild.start(pages, render)
