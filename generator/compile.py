@@ -30,7 +30,7 @@ import yaml
 
 from . import forking
 from .diagnostics import Diagnostic
-from .engines.base import SiteSource
+from .engines.base import GENERATED_KEY, SiteSource
 from .incremental import RecordPages, write_if_changed
 from .load import read_mkdocs_config
 from .model import KnowledgeBase
@@ -47,8 +47,6 @@ from .render.html import (
 from .sanitize import sanitize
 from .schema import KINDS
 
-#: Front matter key that marks a page Assay generated (engine plugins read it).
-GENERATED_KEY = "assay_generated"
 #: The configuration of a knowledge base without mkdocs.yml (SPEC §1), engine-neutral.
 DEFAULT_CONFIG: dict[str, Any] = {
     "site_name": "Research knowledge base",

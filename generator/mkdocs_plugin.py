@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from mkdocs.config import config_options as c
@@ -43,7 +43,9 @@ from .engines.outputcache import TEMPLATE as CACHED_TEMPLATE
 from .engines.outputcache import TEMPLATE_SOURCE as CACHED_TEMPLATE_SOURCE
 from .engines.outputcache import OutputCache, config_signature, nav_signature, page_key
 from .engines.pagerender import TemplateChild
-from .model import KnowledgeBase
+
+if TYPE_CHECKING:  # the record models load only for the `assay` plugin (ProperDocs' start-up)
+    from .model import KnowledgeBase
 
 log = logging.getLogger("mkdocs.plugins.assay")
 
@@ -94,7 +96,7 @@ def _render_stored(page: Page, anchors: set[str], config: MkDocsConfig, files: F
 
 
 def _record_page(src_uri: str) -> bool:
-    from .schema import FOLDER_KIND
+    from .kinds import FOLDER_KIND
 
     folder, _, name = src_uri.partition("/")
     return folder in FOLDER_KIND and "/" not in name and name != "index.md"
@@ -224,7 +226,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
-        from .compile import GENERATED_KEY
+        from .engines.base import GENERATED_KEY
 
         if not page.meta.get(GENERATED_KEY):
             return markdown

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+#: Front matter key that marks a page Assay generated (the compile step writes it, the
+#: engine plugins read it).
+GENERATED_KEY = "assay_generated"
+
 
 class EngineError(Exception):
     """Raised by an engine adapter when the engine fails or is not installed; the message

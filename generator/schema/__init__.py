@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kinds import FOLDER_KIND, KIND_FOLDERS
 from .benchmark import Benchmark
 from .common import ID_PATTERN, Record
 from .decision import Decision
@@ -12,14 +13,13 @@ from .runbook import Runbook
 
 #: kind name → (folder under the content directory, model). Order is the site's order.
 KINDS: dict[str, tuple[str, type[Record]]] = {
-    "paper": ("papers", Paper),
-    "decision": ("decisions", Decision),
-    "benchmark": ("benchmarks", Benchmark),
-    "prediction": ("predictions", Prediction),
-    "runbook": ("runbooks", Runbook),
-    "postmortem": ("postmortems", Postmortem),
+    "paper": (KIND_FOLDERS["paper"], Paper),
+    "decision": (KIND_FOLDERS["decision"], Decision),
+    "benchmark": (KIND_FOLDERS["benchmark"], Benchmark),
+    "prediction": (KIND_FOLDERS["prediction"], Prediction),
+    "runbook": (KIND_FOLDERS["runbook"], Runbook),
+    "postmortem": (KIND_FOLDERS["postmortem"], Postmortem),
 }
-FOLDER_KIND = {folder: kind for kind, (folder, _) in KINDS.items()}
 
 __all__ = [
     "FOLDER_KIND",
