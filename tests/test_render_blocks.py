@@ -186,3 +186,57 @@ def test_inline_fast_paths_write_what_markdown_it_writes() -> None:
         for candidate in (text, f"**Owner:** {text}", f"**Runs (n) 95%:**{text}"):
             expected = str(_MD.renderInline(mdTrim(candidate)))
             assert inline_html.__wrapped__(candidate) == expected, repr(candidate)
+
+
+def test_tags_and_text_fast_path_writes_what_markdown_it_writes() -> None:
+    # Lines of tags and text (Assay's badges and date spans in cells) skip markdown-it's
+    # inline parser: on random mixtures of tags, near-tags, autolinks and text, the result
+    # must be markdown-it's, and the fast path must really be taken for the common shapes.
+    import random
+
+    from markdown_it.common.utils import mdTrim
+
+    from generator.render.html import _MD, _tags_and_text, inline_html
+
+    rng = random.Random(11)
+    pieces = [
+        '<span class="assay-nw">',
+        "</span>",
+        '<a href="x.md">',
+        "</a>",
+        "<b>",
+        "</ b >",
+        "<br/>",
+        "<img src=x onerror=alert(1)>",
+        "<span title='a > b'>",
+        '<x-y data-v="*[]`">',
+        "<a:b>",
+        "<mail@example.com>",
+        "<!-- c -->",
+        "<?pi?>",
+        "<",
+        ">",
+        "< b>",
+        "<b",
+        "</>",
+        "2024-01-01",
+        " text ",
+        "a\\b",
+        "*",
+        "&amp;",
+        '"q"',
+        "é",
+        "\t",
+    ]
+    taken = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        expected = str(_MD.renderInline(mdTrim(text)))
+        assert inline_html.__wrapped__(text) == expected, repr(text)
+        assert inline_html.__wrapped__(text, True) == str(
+            _MD.renderInline(mdTrim(text.replace("\\|", "|")))
+        ), repr(text)
+        taken += _tags_and_text(mdTrim(text)) is not None
+    assert taken > 500
+    assert _tags_and_text('<span class="assay-nw">2024-01-01</span>') is not None
+    assert _tags_and_text("<a:b> x") is None  # an autolink: markdown-it's

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt, helpers
+from markdown_it.common import html_re
 from markdown_it.common.utils import escapeHtml, mdTrim, unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result
 from markdown_it.helpers.parse_link_destination import (
@@ -249,10 +250,38 @@ def inline_html(markdown: str, table_cell: bool = False) -> str:
         return escapeHtml(text)  # what markdown-it writes for text with no inline syntax
     if (m := _LABELLED.fullmatch(text)) and not _INLINE_SYNTAX.search(m.group(2)):
         return f"<strong>{escapeHtml(m.group(1))}</strong> {escapeHtml(m.group(2))}"
-    out = str(_MD.renderInline(text))
+    out = _tags_and_text(text)
+    if out is None:
+        out = str(_MD.renderInline(text))
     if _too_deep(out):  # as markdown_to_html does for a page: the sanitizer's cost
         out = str(_MD_TEXT.renderInline(text))
     return out
+
+
+#: markdown-it's open and close tags (its html_inline rule), unanchored.
+_OPEN_CLOSE_TAG = re.compile(f"{html_re.open_tag}|{html_re.close_tag}")
+
+
+def _tags_and_text(text: str) -> str | None:
+    """What markdown-it writes for a line made of open/close tags and text with no other
+    inline syntax (Assay's badges and date spans in table cells: `<span class="x">text</span>`):
+    the tags as written, the text escaped; None for anything else. Every `<` must open a
+    tag markdown-it's html_inline rule takes whole (an autolink such as `<a:b>` is not an
+    open tag, so it stays in the text and sends the line to markdown-it)."""
+    out: list[str] = []
+    pos = 0
+    for m in _OPEN_CLOSE_TAG.finditer(text):
+        between = text[pos : m.start()]
+        if _INLINE_SYNTAX.search(between):
+            return None
+        out.append(escapeHtml(between))
+        out.append(m.group(0))
+        pos = m.end()
+    rest = text[pos:]
+    if not out or _INLINE_SYNTAX.search(rest):
+        return None
+    out.append(escapeHtml(rest))
+    return "".join(out)
 
 
 #: What can start inline syntax in CommonMark + strikethrough (escapes, code, emphasis,
