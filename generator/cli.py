@@ -41,9 +41,11 @@ ROOT = click.option(
 
 
 def _as_of_in_range(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is None:
+        return value  # without importing the record models (`assay build` forks first)
     from .schema.common import MAX_DAY, MIN_DAY
 
-    if value is not None and not MIN_DAY <= value.date() <= MAX_DAY:
+    if not MIN_DAY <= value.date() <= MAX_DAY:
         raise click.BadParameter(f"must lie between {MIN_DAY} and {MAX_DAY}")
     return value
 
