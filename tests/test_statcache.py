@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -332,13 +332,32 @@ def _no_children() -> bool:
     return not multiprocessing.active_children()
 
 
-def test_worker_computes_the_missing_statistics(
-    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _expected(kb: KnowledgeBase) -> tuple[dict[str, BenchmarkStats], PredictionStats]:
+    """Every statistic computed in-process, then forgotten by the process."""
     expected = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
     overall = compute.prediction_stats(kb)
     compute._BENCHMARK_STATS.clear()
     statcache._BUNDLES.clear()
+    return expected, overall
+
+
+def _in_the_worker(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """The prediction analysis runs `action` first when it runs in a forked worker."""
+    build = os.getpid()
+    real = statcache.analyse_prediction_bundle
+
+    def patched(inputs: list[object]) -> object:
+        if os.getpid() != build:
+            action()
+        return real(inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statcache, "analyse_prediction_bundle", patched)
+
+
+def test_worker_computes_the_missing_statistics(
+    kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected, overall = _expected(kb)
     monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
     with statcache.session(kb, tmp_path / "stats"):
         got = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
@@ -427,19 +446,8 @@ def test_a_preforked_worker_gets_the_jobs_and_streams_the_answers(
     # meanwhile); the session hands it the jobs. Each answer is sent when it is computed:
     # a worker that dies on its last job (the predictions) has already delivered every
     # benchmark.
-    expected = {rid: compute.benchmark_stats(rid, b) for rid, b in _benchmarks(kb)}
-    overall = compute.prediction_stats(kb)
-    compute._BENCHMARK_STATS.clear()
-    statcache._BUNDLES.clear()
-    build = os.getpid()
-    real = statcache.analyse_prediction_bundle
-
-    def dies_in_the_worker(inputs: list[object]) -> object:
-        if os.getpid() != build:
-            os._exit(1)
-        return real(inputs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(statcache, "analyse_prediction_bundle", dies_in_the_worker)
+    expected, overall = _expected(kb)
+    _in_the_worker(monkeypatch, lambda: os._exit(1))
     monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
     monkeypatch.setattr(forking, "cpus", lambda: 2)
     assert kb.root is not None
@@ -601,15 +609,7 @@ def test_worker_busy_until_every_answer_is_in(
 ) -> None:
     import time
 
-    build = os.getpid()
-    real = statcache.analyse_prediction_bundle
-
-    def slow_in_the_worker(inputs: list[object]) -> object:
-        if os.getpid() != build:
-            time.sleep(1.5)
-        return real(inputs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(statcache, "analyse_prediction_bundle", slow_in_the_worker)
+    _in_the_worker(monkeypatch, lambda: time.sleep(1.5))
     monkeypatch.setattr(statcache, "worker_allowed", lambda: True)
     assert not statcache.worker_busy()  # no compile under way
     with statcache.session(kb, tmp_path / "stats") as current:
