@@ -70,6 +70,29 @@ def test_new_knowledge_base_checks_and_builds_clean_today(tmp_path: Path) -> Non
     assert not [p for p in tmp_path.iterdir() if p.name != "team-kb"]  # no staging leftovers
 
 
+def test_a_build_leaves_the_git_working_tree_clean(tmp_path: Path) -> None:
+    # The site, the caches, the build's lock beside the site and what a killed build
+    # leaves there are all ignored by the .gitignore `assay init` writes (a real git).
+    assert assay("init", "kb", cwd=tmp_path).returncode == 0
+    kb = tmp_path / "kb"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
+        subprocess.run([*git, *args], cwd=kb, check=True, capture_output=True)
+    assert assay("build", cwd=kb).returncode == 0
+    (kb / ".site.assay-staging-x1-source-y2").mkdir()  # as a build killed while compiling
+    (kb / ".site.assay-old-x3").mkdir()
+    (kb / ".site.assay-old-x3" / "index.html").write_text("old")
+    (kb / ".site.assay-staging-x1-source-y2" / "mkdocs.yml").write_text("x")
+    status = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=all"],
+        cwd=kb,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout == "", status.stdout
+
+
 def test_every_promised_file_exists(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     written = init_knowledge_base(kb, DAY)
