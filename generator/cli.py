@@ -419,7 +419,8 @@ def build(root: Path, strict: bool, site_dir: Path | None, as_of: Any, engine: s
     """
     from . import statcache
 
-    # Before the record models and the engine load: the worker imports scipy meanwhile.
+    # Before the record models and the engine load: the worker imports scipy meanwhile
+    # (publish.build, which would fork it too, takes it over and reaps it).
     statcache.prefork(root.resolve())
     from .publish import BuildFailed
     from .publish import build as build_site

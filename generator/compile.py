@@ -222,8 +222,8 @@ class PageCache:
         self.directory = directory
         self.files = SealedFiles(directory, "html", ".html", self.MAX_ENTRY_BYTES)
         self.memory: dict[str, str] = {}
-        # whole page files, with the key of their HTML (kept on disk while the page is used)
-        self.final: dict[tuple[str, str, bool, str], tuple[str, str]] = {}
+        # whole page files, with the keys of their HTML (kept on disk while the page is used)
+        self.final: dict[tuple[str, str, bool, str], tuple[str, list[str]]] = {}
         #: record pages' Markdown across recompiles (`assay serve`: an edit renders only the
         #: pages it can affect)
         self.records = RecordPages()
@@ -265,10 +265,11 @@ class PageCache:
         cached = self.memory[key] = sanitize(with_nonce(stored))
         return cached
 
-    def html(self, src: str, markdown: str, directory_urls: bool) -> str:
+    def html(self, src: str, markdown: str, directory_urls: bool, key: str | None = None) -> str:
+        """The HTML of `markdown` on the page `src` (`key`: its `key()`, when known)."""
         from .render.charts import without_nonce
 
-        key = self.key(src, markdown, directory_urls)
+        key = key or self.key(src, markdown, directory_urls)
         cached = self.lookup(key)
         if cached is not None:
             self.hits += 1
@@ -302,14 +303,18 @@ def render_page(
     if cache is not None:
         cache.final_used.add(key)
         if (hit := cache.final.get(key)) is not None:
-            page, html_key = hit
-            cache.used.add(html_key)  # its HTML stays cached (memory and disk)
+            page, html_keys = hit
+            cache.used.update(html_keys)  # its HTML (each section's) stays cached
             cache.hits += 1
             return page
     hide, markdown = _layout(markdown)
     if cache is not None:
-        html_key = cache.key(src, markdown, directory_urls)
-        html = "".join(cache.html(src, part, directory_urls) for part in _parts(src, markdown))
+        parts = _parts(src, markdown)
+        html_keys = [cache.key(src, part, directory_urls) for part in parts]
+        html = "".join(
+            cache.html(src, part, directory_urls, k)
+            for part, k in zip(parts, html_keys, strict=True)
+        )
     else:
         html = markdown_to_html(markdown, src, directory_urls)
     html = insert_charts(html, sink, src, directory_urls)
@@ -318,7 +323,7 @@ def render_page(
         title = m.group(1) if m else src
     page = _page_file(title, html, hide)
     if cache is not None:
-        cache.final[key] = (page, html_key)
+        cache.final[key] = (page, html_keys)
     return page
 
 

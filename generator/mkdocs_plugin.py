@@ -206,14 +206,13 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
         ]
         if len(todo) < pagerender.MIN_PAGES:
             return
-        pages = todo
         render = functools.partial(
             _render_template, config=config, doc_files=doc_files, nav=self.nav, env=env
         )
-        self.child = TemplateChild.start(pages, render)
+        self.child = TemplateChild.start(todo, render)
         if self.child is None:
             return
-        for page in pages:
+        for page in todo:
             page.assay_child = page.assay_hit = True  # type: ignore[attr-defined]
 
     def stop_child(self) -> None:

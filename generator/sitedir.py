@@ -49,17 +49,13 @@ _OLD_INFIX = ".assay-old-"
 _MAX_LISTED = 3
 
 
-def _hook(name: str) -> None:
-    """Pause at a named point when the test hook asks for it (see the module docstring)."""
+def pause_point(name: str) -> None:
+    """Pause at a named point of a build when the test hook asks for it (see the module
+    docstring): a test can kill the build exactly there."""
     spec = os.environ.get("ASSAY_TEST_HOOK")
     if spec and f"pause:{name}" in spec.split(","):
         print(f"ASSAY-PAUSED {name}", file=sys.stderr, flush=True)
         time.sleep(30)
-
-
-def pause_point(name: str) -> None:
-    """A named instant of a build where the tests' hook can pause it (to kill it there)."""
-    _hook(name)
 
 
 def _hook_set(flag: str) -> bool:
@@ -218,7 +214,7 @@ def _swap_in(staging: Path, target: Path) -> None:
         if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise
     else:
-        _hook("exchanged")
+        pause_point("exchanged")
         shutil.rmtree(staging, ignore_errors=True)  # now holds the previous site
         return
     # Fallback: two renames. A kill between them leaves no target but an "old" folder,
@@ -226,7 +222,7 @@ def _swap_in(staging: Path, target: Path) -> None:
     old = Path(tempfile.mkdtemp(prefix=_old_prefix(target), dir=target.parent))
     old.rmdir()
     target.rename(old)
-    _hook("between-renames")
+    pause_point("between-renames")
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 
@@ -310,7 +306,7 @@ def publishing(target: Path, *, root: Path, content: Path) -> Iterator[Path]:
         _prepare_parent(target)
         with _locked(target):
             _recover(target)
-            _hook("locked")
+            pause_point("locked")
             check_target(target, root, content)  # again, now that no one else writes it
             staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
             try:
@@ -321,9 +317,9 @@ def publishing(target: Path, *, root: Path, content: Path) -> Iterator[Path]:
                 umask = os.umask(0)
                 os.umask(umask)
                 staging.chmod(0o777 & ~umask)  # mkdtemp made it private; the usual mode
-                _hook("staged")
+                pause_point("staged")
                 _swap_in(staging, target)
-                _hook("published")
+                pause_point("published")
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise

@@ -446,9 +446,7 @@ def prefork(root: Path) -> None:
 
 def discard_prefork() -> None:
     """Reap a preforked worker that no session took."""
-    global _PREFORKED
-    worker, _PREFORKED = _PREFORKED, None
-    if worker is not None:
+    if (worker := _take_prefork()) is not None:
         worker.stop()
 
 

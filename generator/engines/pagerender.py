@@ -292,10 +292,8 @@ class TemplateChild:
     def stop(self) -> None:
         """Reap the child, killed when its answer is no longer wanted (the build ended or
         failed); its output is not used after this."""
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            self._reap()
+        self._kill()
+        self._reap()
         _RUNNING.discard(self)
         self._close()
         if self.answer is None:

@@ -38,16 +38,10 @@ def render_site(
     kb: KnowledgeBase, charts: ChartSink, records: RecordPages | None = None
 ) -> dict[str, str]:
     """src path (relative to docs_dir) → Markdown, for every record and generated page."""
-    return dict(iter_site(kb, charts, records))
-
-
-def iter_site(
-    kb: KnowledgeBase, charts: ChartSink, records: RecordPages | None = None
-) -> Iterator[tuple[str, str]]:
-    """(src path, Markdown) of every record and generated page, one at a time: the pages
-    without statistics, then those with (`iter_plain_pages`, `iter_statistics_pages`)."""
-    yield from iter_plain_pages(kb, charts, records)
-    yield from iter_statistics_pages(kb, charts)
+    return {
+        **dict(iter_plain_pages(kb, charts, records)),
+        **dict(iter_statistics_pages(kb, charts)),
+    }
 
 
 def iter_plain_pages(
