@@ -59,14 +59,20 @@ def detach(keep: int, parent: int) -> None:
         limit = 65536
     os.closerange(3, keep)
     os.closerange(keep + 1, max(limit, keep + 1))
+    if not die_with(parent):
+        os._exit(1)
+
+
+def die_with(parent: int) -> bool:
+    """In a child: be killed when `parent` dies (Linux: parent-death signal); False when
+    it is already gone."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             import ctypes
             import signal
 
             ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the build died before the signal was asked for
-        os._exit(1)
+    return os.getppid() == parent  # not: the build died before the signal was asked for
 
 
 def _run(target: Callable[..., None], conn: Any, parent: int, args: tuple[Any, ...]) -> None:

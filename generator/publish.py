@@ -101,9 +101,16 @@ def build(
     except EngineError as exc:
         raise BuildFailed(str(exc)) from exc
     statcache.prefork(root)  # imports scipy on the other CPU while the records load
+    # An engine that runs in its own process may start it now (its imports overlap the
+    # compile; generator/engines/properdocs_start.py) and ends it when the build ends.
+    start, stop = getattr(renderer, "start", None), getattr(renderer, "stop", None)
     try:
+        if start is not None:
+            start()
         return _build(root, site_dir, strict, as_of, renderer)
     finally:
+        if stop is not None:
+            stop()
         statcache.discard_prefork()
 
 

@@ -7,20 +7,29 @@ ProperDocs reads the same configuration as MkDocs and loads MkDocs plugins and t
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .base import POLL_INTERVAL, EngineError, LiveUpdates, SiteSource, stop_process
 from .mkdocs import ConfigFile, mkdocs_config
 
+#: Off: `build` starts ProperDocs only once the site source is compiled (tests compare the
+#: two ways; benchmarks).
+PRESTART = os.environ.get("ASSAY_ENGINE_PRESTART", "1") != "0"
+
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "properdocs", *args]
+    # -P: the current folder (the repository, whose files arrive by pull request) is not
+    # on the module search path of the child.
+    return [sys.executable, "-P", "-m", "properdocs", *args]
 
 
 def _write_config(source: SiteSource) -> Path:
@@ -42,20 +51,57 @@ class ProperDocsEngine:
     name = "properdocs"
     runs_user_macros = True
 
+    def __init__(self) -> None:
+        self._started: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        """Start ProperDocs' process now, to do its imports while Assay compiles; `build`
+        gives it its arguments (generator/engines/properdocs_start.py). The caller calls
+        `stop` when the build ends, whatever happened."""
+        if not PRESTART or self._started is not None:
+            return
+        import importlib.util
+
+        if importlib.util.find_spec("properdocs") is None:
+            return  # `build` says so
+        try:
+            self._started = subprocess.Popen(
+                [sys.executable, "-P", "-m", f"{__package__}.properdocs_start", str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError:
+            self._started = None  # `build` starts ProperDocs itself
+
+    def stop(self) -> None:
+        """End the process `start` made if `build` did not use it (end of input, then kill)."""
+        proc, self._started = self._started, None
+        if proc is not None:
+            _end(proc)
+
     def build(self, source: SiteSource, site_dir: Path) -> None:
         _check_installed()
         config = _write_config(source)
-        proc = subprocess.run(
-            _command("build", "-q", "-f", str(config), "-d", str(site_dir)),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-            raise EngineError(
-                "ProperDocs failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
-            )
+        args = ["build", "-q", "-f", str(config), "-d", str(site_dir)]
+        proc, self._started = self._started, None
+        if proc is not None and proc.poll() is not None:
+            _end(proc)  # it died before its arguments came: run ProperDocs as usual
+            proc = None
+        if proc is None:
+            done = subprocess.run(_command(*args), capture_output=True, text=True, check=False)
+            code, stderr = done.returncode, done.stderr
+        else:
+            try:
+                _, stderr = proc.communicate(json.dumps(args) + "\n")
+            except BaseException:  # interrupted: ProperDocs goes with us (as subprocess.run)
+                _end(proc)
+                raise
+            code = proc.returncode
+        if code != 0:
+            lines = [ln for ln in stderr.splitlines() if ln.strip()]
+            raise EngineError("ProperDocs failed: " + (lines[-1] if lines else f"exit {code}"))
 
     def serve(
         self, source: SiteSource, dev_addr: str, open_browser: bool, live: LiveUpdates
@@ -65,7 +111,14 @@ class ProperDocsEngine:
         # ProperDocs runs Assay's live build loop in a child process (it takes over the
         # `mkdocs` modules of the process importing it); this process recompiles and tells
         # it what changed, one JSON line per recompile (generator/engines/properdocs_live.py).
-        args = [sys.executable, "-m", "generator.engines.properdocs_live", str(config), dev_addr]
+        args = [
+            sys.executable,
+            "-P",
+            "-m",
+            "generator.engines.properdocs_live",
+            str(config),
+            dev_addr,
+        ]
         if open_browser:
             args.append("--open")
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, text=True)
@@ -97,3 +150,14 @@ class ProperDocsEngine:
             stop_process(proc)
         if code != 0:
             raise EngineError(f"ProperDocs' server stopped (exit {code})")
+
+
+def _end(proc: subprocess.Popen[Any]) -> None:
+    """Close the pipes of a started ProperDocs process, kill it if it runs, and reap it."""
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
