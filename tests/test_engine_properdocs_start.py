@@ -225,3 +225,50 @@ def test_repository_modules_are_not_imported(
     assert result.exit_code == 0, result.output
     assert not marker.exists()
     assert (tmp_path / "site/index.html").is_file()
+
+
+PRIORITY = """
+import os
+from generator.engines import properdocs_start as s
+restore = s.lower_priority()
+during = os.getpriority(os.PRIO_PROCESS, 0)
+if restore is not None:
+    os.setpriority(os.PRIO_PROCESS, 0, restore)
+print(restore, during, os.getpriority(os.PRIO_PROCESS, 0))
+"""
+
+
+def priority_run(**kwargs: Any) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", PRIORITY], capture_output=True, text=True, check=True,
+        timeout=60, **kwargs,
+    )  # fmt: skip
+    return done.stdout.split()
+
+
+def test_imports_run_at_low_priority_when_it_can_be_raised_back() -> None:
+    # Whether this machine lets a process raise its priority back, tried here on its own.
+    trial = subprocess.run(
+        [sys.executable, "-c", "import os; os.nice(1); os.setpriority(os.PRIO_PROCESS, 0, 0)"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    expected = ["0", "19", "0"] if trial.returncode == 0 else ["None", "0", "0"]
+    assert priority_run() == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "limit", "may"),
+    [
+        ("CapEff:\t000001fffeffffff\n", 0, True),  # root in this container: CAP_SYS_NICE
+        ("Name:\tx\nCapEff:\t0000000000800000\n", 0, True),  # that capability alone
+        ("CapEff:\t0000000000000000\n", 0, False),  # a user, default limit
+        ("CapEff:\t00000000007fffff\n", 19, False),  # every capability below it; 20 > 19
+        ("CapEff:\t0000000000000000\n", 20, True),  # the limit allows nice 0
+        ("", -1, True),  # RLIM_INFINITY
+        ("CapEff:\tzz\n", 0, False),
+    ],
+)
+def test_who_may_raise_priority(status: str, limit: int, may: bool) -> None:
+    from generator.engines.properdocs_start import may_lower_nice
+
+    assert may_lower_nice(0, status, limit) is may

@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import runpy
 import sys
+from pathlib import Path
 
 #: What a build of the site source Assay compiles imports before it reads a page (found
 #: with `python -X importtime -m properdocs build`); a missing one is imported by the build
@@ -54,6 +56,54 @@ PRELOAD = (
 )
 
 
+#: The nice value of the imports: they run on what CPU the compile and the statistics worker
+#: leave idle (both CPUs of a 2-CPU machine are busy while Assay compiles).
+IMPORT_NICE = 19
+_CAP_SYS_NICE = 23
+
+
+def lower_priority() -> int | None:
+    """Run the imports at IMPORT_NICE when the priority can be raised back before the build
+    (this process may lower its nice value: CAP_SYS_NICE, or RLIMIT_NICE allows it); the
+    value to go back to, or None (nothing changed: a build must never run at a lower
+    priority than the `assay build` that started it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        if not _may_raise_priority(before):
+            return None
+        os.setpriority(os.PRIO_PROCESS, 0, max(before, IMPORT_NICE))
+    except OSError:
+        return None
+    return before
+
+
+def _may_raise_priority(nice: int) -> bool:
+    """Whether this process may set its nice value back to `nice` (sched(7), setrlimit(2))."""
+    import resource
+
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        status = ""
+    return may_lower_nice(nice, status, resource.getrlimit(resource.RLIMIT_NICE)[0])
+
+
+def may_lower_nice(nice: int, proc_status: str, rlimit_nice: int) -> bool:
+    """Whether a process with this /proc/PID/status text and soft RLIMIT_NICE may lower its
+    nice value to `nice`: CAP_SYS_NICE in its effective capabilities, or the limit allows it
+    (the kernel's can_nice: 20 - nice <= limit)."""
+    import resource
+
+    for line in proc_status.splitlines():
+        if line.startswith("CapEff:"):
+            with contextlib.suppress(IndexError, ValueError):
+                if int(line.split()[1], 16) >> _CAP_SYS_NICE & 1:
+                    return True
+    return rlimit_nice == resource.RLIM_INFINITY or 20 - nice <= rlimit_nice
+
+
 def preload() -> None:
     """Import PRELOAD; a module that fails to import is left to the build, which reports it."""
     for name in PRELOAD:
@@ -80,8 +130,12 @@ def main(argv: list[str]) -> int:
 
     if len(argv) != 1 or not argv[0].isdigit() or not die_with(int(argv[0])):
         return 1
+    restore = lower_priority()
     preload()
     args = read_arguments()
+    if restore is not None:  # the build runs at the build's own priority
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, restore)
     if args is None:  # the build ended before its engine ran
         return 0
     import properdocs
