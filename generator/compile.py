@@ -217,7 +217,7 @@ class PageCache:
     MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
     def __init__(self, directory: Path | None) -> None:
-        from .cacheauth import SealedFiles
+        from .cachestore import SealedFiles
 
         self.directory = directory
         self.files = SealedFiles(directory, "html", ".html", self.MAX_ENTRY_BYTES)
