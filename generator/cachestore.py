@@ -48,6 +48,7 @@ import os
 import re
 import secrets
 import stat
+import time
 from pathlib import Path
 
 from .cacheauth import seal, unseal
@@ -62,8 +63,14 @@ _PACK_TMP = re.compile(r"\.pack-[0-9a-f]{16}\.tmp")
 _LEGACY_FOLDER = re.compile(r"[0-9a-f]{2}")
 #: Live packs above this many are merged (all but the largest) by `prune`.
 MAX_PACKS = 8
-#: An index larger than this is not read (1,250 records make ~100 KiB).
-MAX_INDEX_BYTES = 64 * 1024 * 1024
+#: An index larger than this is not read (1,250 records make ~230 KiB), nor more than
+#: `MAX_INDEXES_BYTES` of indexes for one cache: a pull request can carry packs (git
+#: compresses a repetitive index well), and a build must not spend minutes reading them.
+MAX_INDEX_BYTES = 16 * 1024 * 1024
+MAX_INDEXES_BYTES = 64 * 1024 * 1024
+#: Bytes of entries that failed to verify after which a store reads no more entries (a
+#: planted pack can point every key at the same large region; each read hashes it whole).
+MAX_BAD_BYTES = 64 * 1024 * 1024
 _OPEN_READ = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC
 
 
@@ -74,12 +81,15 @@ class _Malformed(Exception):
 class _Pack:
     """A pack on disk and its index: key → (offset, length)."""
 
-    __slots__ = ("bad", "entries", "path", "size")
+    __slots__ = ("bad", "entries", "index_bytes", "path", "size")
 
-    def __init__(self, path: Path, entries: dict[str, tuple[int, int]], size: int) -> None:
+    def __init__(
+        self, path: Path, entries: dict[str, tuple[int, int]], size: int, index_bytes: int
+    ) -> None:
         self.path = path
         self.entries = entries
         self.size = size
+        self.index_bytes = index_bytes
         self.bad: set[str] = set()  # entries that failed to read or to verify
 
     def read(self, key: str) -> bytes | None:
@@ -104,8 +114,9 @@ def _read_exact(fd: int, length: int, offset: int) -> bytes:
     return data
 
 
-def open_pack(path: Path, max_bytes: int) -> _Pack | None:
-    """The pack at `path` with its index, or None when it is not a well-formed pack."""
+def open_pack(path: Path, max_bytes: int, max_index: int = MAX_INDEX_BYTES) -> _Pack | None:
+    """The pack at `path` with its index, or None when it is not a well-formed pack of
+    entries of at most `max_bytes` with an index of at most `max_index` bytes."""
     try:
         fd = os.open(path, _OPEN_READ)
     except OSError:
@@ -123,7 +134,7 @@ def open_pack(path: Path, max_bytes: int) -> _Pack | None:
         index_at, index_bytes = int(trailer.group(1), 16), int(trailer.group(2), 16)
         if (
             index_at < len(MAGIC)
-            or index_bytes > MAX_INDEX_BYTES
+            or index_bytes > min(max_index, MAX_INDEX_BYTES)
             or index_at + index_bytes != size - TRAILER_BYTES
         ):
             raise _Malformed
@@ -139,7 +150,7 @@ def open_pack(path: Path, max_bytes: int) -> _Pack | None:
             if offset < len(MAGIC) or offset + length > index_at or length > max_bytes:
                 raise _Malformed
             entries[m.group(1).decode("ascii")] = (offset, length)
-        return _Pack(path, entries, size)
+        return _Pack(path, entries, size, index_bytes)
     except (OSError, _Malformed):
         return None
     finally:
@@ -197,7 +208,7 @@ class _Writer:
         os.rename(self.tmp, self.final)
         size = self.offset
         os.close(self.fd)
-        return _Pack(self.final, dict(self.entries), size)
+        return _Pack(self.final, dict(self.entries), size, len(index))
 
     def abandon(self) -> None:
         with contextlib.suppress(OSError):
@@ -209,6 +220,13 @@ class _Writer:
 def _unlink(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+def _newer(path: Path, when: float) -> bool:
+    try:
+        return os.lstat(path).st_mtime >= when
+    except OSError:
+        return False
 
 
 def _stale_tmp(path: Path) -> bool:
@@ -244,6 +262,8 @@ class SealedFiles:
         self._packs: list[_Pack] | None = None  # read on first use
         self._where: dict[str, list[_Pack]] = {}
         self._writer: _Writer | None = None
+        self._bad_bytes = 0  # read, then refused by the MAC check
+        self._started = 0.0  # when the packs were listed (for `_remove_leftovers`)
 
     def _mine(self) -> bool:
         return self.directory is not None and os.getpid() == self._pid
@@ -252,14 +272,17 @@ class SealedFiles:
         if self._packs is None:
             self._packs = []
             assert self.directory is not None
+            self._started = time.time()
             try:
                 names = sorted(os.listdir(self.directory))
             except OSError:
                 names = []
+            budget = MAX_INDEXES_BYTES
             for name in names:
-                if _PACK_NAME.fullmatch(name):
-                    pack = open_pack(self.directory / name, self.max_bytes)
+                if _PACK_NAME.fullmatch(name) and budget > 0:
+                    pack = open_pack(self.directory / name, self.max_bytes, budget)
                     if pack is not None:
+                        budget -= pack.index_bytes
                         self._add_pack(pack)
         return self._packs
 
@@ -275,7 +298,9 @@ class SealedFiles:
             return None
         self._load()
         name = f"{self.namespace}/{key}"
-        sources: list[_Pack | _Writer] = list(self._where.get(key, ()))
+        sources: list[_Pack | _Writer] = []
+        if self._bad_bytes <= MAX_BAD_BYTES:
+            sources = list(self._where.get(key, ()))
         if self._writer is not None and key in self._writer.entries:
             sources.insert(0, self._writer)
         for source in sources:
@@ -286,8 +311,11 @@ class SealedFiles:
                 text = None
             if text is not None:
                 return text
+            self._bad_bytes += len(raw or b"")
             if isinstance(source, _Pack):
                 source.bad.add(key)  # the prune rewrites its pack without it
+        if self._bad_bytes > MAX_BAD_BYTES:
+            return None
         text = self._read_legacy(key)
         if text is not None:
             self.write(key, text)  # into this build's pack; prune removes the old file
@@ -310,12 +338,13 @@ class SealedFiles:
             return None
         finally:
             os.close(fd)
-        if len(raw) > self.max_bytes:
-            return None
-        try:
-            return unseal(f"{self.namespace}/{key}", raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            return None
+        text = None
+        if len(raw) <= self.max_bytes:
+            with contextlib.suppress(UnicodeDecodeError):
+                text = unseal(f"{self.namespace}/{key}", raw.decode("utf-8"))
+        if text is None:
+            self._bad_bytes += len(raw)
+        return text
 
     def write(self, key: str, text: str) -> bool:
         """Store `text` under `key`; False when it will not be stored (too big, unwritable)."""
@@ -431,8 +460,9 @@ class SealedFiles:
         for name in names:
             path = self.directory / name
             if _PACK_NAME.fullmatch(name):
-                # not one this store read: malformed (removed), or another process's new one
-                if name not in known and open_pack(path, self.max_bytes) is None:
+                # Not one this store believed: malformed or over the index budget (removed),
+                # unless it appeared after the store listed the packs (another process's).
+                if name not in known and not _newer(path, self._started):
                     _unlink(path)
             elif _PACK_TMP.fullmatch(name):
                 if _stale_tmp(path):

@@ -282,3 +282,65 @@ def test_keys_are_names_not_paths(tmp_path: Path) -> None:
         assert s.write(key, "x") is False and s.read(key) is None
     s.prune()
     assert not (tmp_path / "escape").exists() and not folder.exists()
+
+
+def test_packs_whose_indexes_are_too_big_are_not_read_and_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull request can carry packs with huge, well-compressed indexes: a build reads at
+    # most MAX_INDEX_BYTES of one and MAX_INDEXES_BYTES of all of a cache's.
+    folder = tmp_path / "html"
+    texts = filled(folder, n=2)
+    (mine,) = packfiles.packs(folder)
+
+    def index_bytes(path: Path) -> int:
+        return int(path.read_bytes()[-32:-16], 16)
+
+    planted = []
+    for name, n in (("0" * 16, 4), ("f" * 16, 2)):  # read before and after `mine`
+        path = packfiles.write_pack(
+            folder, {f"{n:02x}{j:062x}": seal("html/x", "x").encode() for j in range(n)}
+        )
+        planted.append(path.rename(folder / f"pack-{name}.pack"))
+    # the first is over the limit of one index; the last over what is left of the total
+    limit = max(index_bytes(mine), index_bytes(planted[1]))
+    assert index_bytes(planted[0]) > limit
+    monkeypatch.setattr(cachestore, "MAX_INDEX_BYTES", limit)
+    monkeypatch.setattr(
+        cachestore, "MAX_INDEXES_BYTES", index_bytes(mine) + index_bytes(planted[1]) - 1
+    )
+    s = store(folder)
+    s._load()
+    loaded = {p.path for p in s._packs or ()}
+    assert loaded == {mine}
+    assert [s.read(k) for k in KEYS[:2]] == [texts[k] for k in KEYS[:2]]
+    s.prune()
+    assert packfiles.packs(folder) == [mine]
+
+
+def test_reading_forged_entries_stops_after_a_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every key of a planted pack points at the same large region: each read would hash it
+    # whole, so after MAX_BAD_BYTES of entries that failed their MAC a store reads no more.
+    folder = tmp_path / "html"
+    big = b"0" * 64 + b"\n" + b"x" * 100_000
+    keys = [f"{i:064x}" for i in range(50)]
+    body = packfiles.MAGIC + big
+    index = "".join(f"{k} {len(packfiles.MAGIC)} {len(big)}\n" for k in keys).encode()
+    trailer = f"{len(body):016x} {len(index):016x} assay-pack-end\n".encode()
+    folder.mkdir()
+    (folder / "pack-0123456789abcdef.pack").write_bytes(body + index + trailer)
+    monkeypatch.setattr(cachestore, "MAX_BAD_BYTES", 5 * len(big))
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def counting_pread(fd: int, length: int, offset: int) -> bytes:
+        reads.append(length)
+        return real_pread(fd, length, offset)
+
+    monkeypatch.setattr(os, "pread", counting_pread)
+    s = store(folder)
+    assert [s.read(k) for k in keys] == [None] * len(keys)
+    assert reads.count(len(big)) == 6  # the one that crossed the budget included
+    assert s.write(keys[0], "rendered again") and s.read(keys[0]) == "rendered again"
