@@ -68,6 +68,9 @@ MAX_PACKS = 8
 #: compresses a repetitive index well), and a build must not spend minutes reading them.
 MAX_INDEX_BYTES = 16 * 1024 * 1024
 MAX_INDEXES_BYTES = 64 * 1024 * 1024
+#: Packs read per cache at most (a build leaves one to nine; a long `assay serve` session
+#: adds one per edit until its next prune).
+MAX_PACK_FILES = 256
 #: Bytes of entries that failed to verify after which a store reads no more entries (a
 #: planted pack can point every key at the same large region; each read hashes it whole).
 MAX_BAD_BYTES = 64 * 1024 * 1024
@@ -279,7 +282,7 @@ class SealedFiles:
                 names = []
             budget = MAX_INDEXES_BYTES
             for name in names:
-                if _PACK_NAME.fullmatch(name) and budget > 0:
+                if _PACK_NAME.fullmatch(name) and budget > 0 and len(self._packs) < MAX_PACK_FILES:
                     pack = open_pack(self.directory / name, self.max_bytes, budget)
                     if pack is not None:
                         budget -= pack.index_bytes

@@ -344,3 +344,14 @@ def test_reading_forged_entries_stops_after_a_budget(
     assert [s.read(k) for k in keys] == [None] * len(keys)
     assert reads.count(len(big)) == 6  # the one that crossed the budget included
     assert s.write(keys[0], "rendered again") and s.read(keys[0]) == "rendered again"
+
+
+def test_at_most_so_many_packs_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "html"
+    for i in range(5):
+        packfiles.write_pack(folder, {KEYS[i]: seal(f"html/{KEYS[i]}", f"v{i}").encode()})
+    monkeypatch.setattr(cachestore, "MAX_PACK_FILES", 3)
+    s = store(folder)
+    assert sum(s.read(k) is not None for k in KEYS[:5]) == 3
+    s.prune()  # the two not read are removed; the three read stay
+    assert len(packfiles.packs(folder)) == 3
