@@ -28,9 +28,11 @@ of the same knowledge base may be writing its own meanwhile).
 `prune()` removes every entry the build did not use: packs none of whose entries was used
 are deleted; a pack more than half of whose bytes were not used, a pack holding an entry that
 failed to verify, and all but the largest pack when there are more than `MAX_PACKS`, are
-rewritten into one new pack. So a rebuild
-that changed one page writes one small pack and rewrites nothing; `assay serve`, which
-prunes after every edit, merges its small packs now and then.
+rewritten into one new pack. So a rebuild that changed one page writes one small pack and
+rewrites nothing; `assay serve`, which prunes after every edit, merges its small packs now
+and then. A store that only flushes (the theme output under `assay serve`'s dirty rebuilds)
+merges all but its largest pack, dropping nothing, when it holds more than twice
+`MAX_PACKS`.
 
 Entries that earlier versions of Assay stored one per file (`<key[:2]>/<key><suffix>`) are
 still read; a build that reads one stores it in its pack, and the prune removes those files.
@@ -384,6 +386,13 @@ class SealedFiles:
             writer.abandon()
             return
         self._add_pack(pack)
+        packs = self._packs or []
+        if len(packs) > 2 * MAX_PACKS:  # flushes without prunes (dirty rebuilds of serve)
+            largest = max(packs, key=lambda p: p.size)
+            rest = [p for p in packs if p is not largest]
+            self._packs, self._where = [], {}
+            self._add_pack(largest)
+            self._merge(rest, None)
 
     def prune(self) -> None:
         """Flush, then remove the entries not asked for since the last prune."""
@@ -414,8 +423,9 @@ class SealedFiles:
             self._merge(rewrite, used)
         self._remove_leftovers(used)
 
-    def _merge(self, packs: list[_Pack], used: set[str]) -> None:
-        """Copy the used entries of `packs` into one new pack and remove them."""
+    def _merge(self, packs: list[_Pack], used: set[str] | None) -> None:
+        """Copy the used entries of `packs` (all, with `used` None) into one new pack and
+        remove them."""
         assert self.directory is not None
         try:
             writer = _Writer(self.directory)
@@ -426,7 +436,7 @@ class SealedFiles:
         for pack in packs:
             for key in pack.entries:
                 if (
-                    key in used
+                    (used is None or key in used)
                     and key not in pack.bad
                     and key not in self._where
                     and key not in writer.entries

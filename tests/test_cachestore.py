@@ -355,3 +355,15 @@ def test_at_most_so_many_packs_are_read(tmp_path: Path, monkeypatch: pytest.Monk
     assert sum(s.read(k) is not None for k in KEYS[:5]) == 3
     s.prune()  # the two not read are removed; the three read stay
     assert len(packfiles.packs(folder)) == 3
+
+
+def test_flushes_without_prunes_merge_their_packs(tmp_path: Path) -> None:
+    folder = tmp_path / "engine"
+    s = store(folder)
+    keys = [f"{i:064x}" for i in range(3 * cachestore.MAX_PACKS)]
+    for key in keys:  # `assay serve`'s dirty rebuilds: a flush each, never a prune
+        s.write(key, f"v{key}")
+        s.flush()
+        assert len(packfiles.packs(folder)) <= 2 * cachestore.MAX_PACKS
+    fresh = store(folder)
+    assert all(fresh.read(k) == f"v{k}" for k in keys)  # nothing dropped
