@@ -25,8 +25,8 @@ While a build writes its pack it is `.pack-<token>.tmp`, locked (`flock`); a bui
 killed leaves one, which the next prune removes when nobody holds its lock (an `assay serve`
 of the same knowledge base may be writing its own meanwhile).
 
-`prune()` removes every entry the build did not use: packs none of whose entries was used
-are deleted; a pack more than half of whose bytes were not used, a pack holding an entry that
+`prune()` removes what the build did not use, a pack at a time: packs none of whose entries
+was used are deleted; a pack more than half of whose bytes were not used, a pack holding an entry that
 failed to verify, and all but the largest pack when there are more than `MAX_PACKS`, are
 rewritten into one new pack. So a rebuild that changed one page writes one small pack and
 rewrites nothing; `assay serve`, which prunes after every edit, merges its small packs now
