@@ -119,17 +119,32 @@ def _read_exact(fd: int, length: int, offset: int) -> bytes:
     return data
 
 
-def open_pack(path: Path, max_bytes: int, max_index: int = MAX_INDEX_BYTES) -> _Pack | None:
-    """The pack at `path` with its index, or None when it is not a well-formed pack of
-    entries of at most `max_bytes` with an index of at most `max_index` bytes."""
+def _open_regular(path: Path) -> tuple[int, int] | None:
+    """(descriptor, size) of the regular file at `path`, opened without following a link
+    and without blocking on a FIFO; None for anything else."""
     try:
         fd = os.open(path, _OPEN_READ)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        size = info.st_size
-        if not stat.S_ISREG(info.st_mode) or size < len(MAGIC) + TRAILER_BYTES:
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info.st_size
+
+
+def open_pack(path: Path, max_bytes: int, max_index: int = MAX_INDEX_BYTES) -> _Pack | None:
+    """The pack at `path` with its index, or None when it is not a well-formed pack of
+    entries of at most `max_bytes` with an index of at most `max_index` bytes."""
+    opened = _open_regular(path)
+    if opened is None:
+        return None
+    fd, size = opened
+    try:
+        if size < len(MAGIC) + TRAILER_BYTES:
             raise _Malformed
         if _read_exact(fd, len(MAGIC), 0) != MAGIC:
             raise _Malformed
@@ -329,14 +344,12 @@ class SealedFiles:
     def _read_legacy(self, key: str) -> str | None:
         """An entry an earlier version stored in a file of its own."""
         assert self.directory is not None
-        path = self.directory / key[:2] / f"{key}{self.suffix}"
-        try:
-            fd = os.open(path, _OPEN_READ)
-        except OSError:
+        opened = _open_regular(self.directory / key[:2] / f"{key}{self.suffix}")
+        if opened is None:
             return None
+        fd, size = opened
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_bytes:
+            if size > self.max_bytes:
                 return None
             raw = os.read(fd, self.max_bytes + 1)
         except OSError:

@@ -3,9 +3,12 @@ generator/cachestore.py (not with its code), for tests that look at or tamper wi
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
+
+import pytest
 
 MAGIC = b"assay-pack 1\n"
 
@@ -60,3 +63,16 @@ def replace_entries(folder: Path, items: dict[str, bytes]) -> Path:
     for path in packs(folder):
         path.unlink()
     return write_pack(folder, items)
+
+
+def count_preads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of every `os.pread` from now on (how much of a pack was read)."""
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def counting_pread(fd: int, length: int, offset: int) -> bytes:
+        reads.append(length)
+        return real_pread(fd, length, offset)
+
+    monkeypatch.setattr(os, "pread", counting_pread)
+    return reads

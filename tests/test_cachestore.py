@@ -332,14 +332,7 @@ def test_reading_forged_entries_stops_after_a_budget(
     folder.mkdir()
     (folder / "pack-0123456789abcdef.pack").write_bytes(body + index + trailer)
     monkeypatch.setattr(cachestore, "MAX_BAD_BYTES", 5 * len(big))
-    reads: list[int] = []
-    real_pread = os.pread
-
-    def counting_pread(fd: int, length: int, offset: int) -> bytes:
-        reads.append(length)
-        return real_pread(fd, length, offset)
-
-    monkeypatch.setattr(os, "pread", counting_pread)
+    reads = packfiles.count_preads(monkeypatch)
     s = store(folder)
     assert [s.read(k) for k in keys] == [None] * len(keys)
     assert reads.count(len(big)) == 6  # the one that crossed the budget included

@@ -277,14 +277,7 @@ def test_oversized_entry_is_a_miss_without_being_read(
     key = _first_key(folder)
     size = len(_entries(folder)[key])
     monkeypatch.setattr(statcache, "MAX_ENTRY_BYTES", size - 1)
-    reads: list[int] = []
-    real_pread = os.pread
-
-    def counting_pread(fd: int, length: int, offset: int) -> bytes:
-        reads.append(length)
-        return real_pread(fd, length, offset)
-
-    monkeypatch.setattr(os, "pread", counting_pread)
+    reads = packfiles.count_preads(monkeypatch)
     assert statcache.StatCache(folder).read(key) is None
     assert reads and max(reads) < size  # refused from its size in the index, never read
 
