@@ -8,7 +8,8 @@ outside the repository, in the user's cache folder (`$XDG_CACHE_HOME/assay/cache
 else `~/.cache/assay/cache.key`, created readable by its owner only). An entry whose MAC is
 missing or wrong is a miss: it is rendered again and overwritten (FINDINGS.md A7). When the
 key file cannot be read or created, a key drawn for this process only is used: the caches
-then work within one process (`assay serve`) and are never believed across builds.
+then work within one process (`assay serve`) and are never believed across builds. How the
+entries are kept on disk: generator/cachestore.py.
 """
 
 from __future__ import annotations
@@ -110,77 +111,3 @@ def check_cache_folder(folder: Path, root: Path) -> None:
                 raise refuse(path, "a symbolic link")
             if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                 raise refuse(path, "a special file")
-
-
-class SealedFiles:
-    """Authenticated cache entries on disk: `<directory>/<key[:2]>/<key><suffix>`, each
-    sealed under the name `<namespace>/<key>`. Reading never follows a link, never opens
-    anything but a regular file, and never reads more than `max_bytes`; an entry that is
-    missing, unreadable, too big or not sealed by this machine reads as None (a miss).
-    Writing is best effort (an unwritable cache only costs time). `used` collects the keys
-    asked for, and `prune` removes every other entry."""
-
-    def __init__(self, directory: Path | None, namespace: str, suffix: str, max_bytes: int):
-        self.directory = directory
-        self.namespace = namespace
-        self.suffix = suffix
-        self.max_bytes = max_bytes
-        self.used: set[str] = set()
-
-    def path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / key[:2] / f"{key}{self.suffix}"
-
-    def read(self, key: str) -> str | None:
-        import stat
-
-        self.used.add(key)
-        path = self.path(key)
-        if path is None:
-            return None
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > self.max_bytes:
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                raw = f.read(self.max_bytes + 1)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        if len(raw) > self.max_bytes:
-            return None
-        try:
-            return unseal(f"{self.namespace}/{key}", raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            return None
-
-    def write(self, key: str, text: str) -> bool:
-        """Store `text` under `key`; False when it was not stored (too big, unwritable)."""
-        import contextlib
-
-        from .incremental import write_if_changed
-
-        self.used.add(key)
-        path = self.path(key)
-        data = seal(f"{self.namespace}/{key}", text).encode("utf-8", "surrogatepass")
-        if path is None or len(data) > self.max_bytes:
-            return False
-        with contextlib.suppress(OSError):
-            write_if_changed(path, data)
-            return True
-        return False
-
-    def prune(self) -> None:
-        """Remove the entries not asked for since the last prune."""
-        import contextlib
-
-        if self.directory is not None and self.directory.is_dir():
-            for path in self.directory.glob(f"*/*{self.suffix}"):
-                if path.name.removesuffix(self.suffix) not in self.used:
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-        self.used = set()

@@ -207,6 +207,27 @@ def _page_file(title: str, html: str, hide: list[str] | None = None) -> str:
 _H1 = re.compile(r"\A# (.*)$", re.M)
 
 
+def _write_new(docs: Path, files: dict[str, bytes]) -> None:
+    """Create every file of a new site source folder `docs` (no file there to compare with,
+    to replace atomically or to remove: a new source is made in a new folder)."""
+    import os
+
+    made: set[str] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for rel, data in files.items():
+        folder = rel.rpartition("/")[0]
+        if folder not in made:
+            (docs / folder).mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        fd = os.open(docs / rel, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+
+
 class PageCache:
     """Each generated page's sanitized HTML, keyed by a hash of its Markdown, its path and
     the renderer's version: a rebuild converts only pages whose inputs changed. Kept in
@@ -217,7 +238,7 @@ class PageCache:
     MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
     def __init__(self, directory: Path | None) -> None:
-        from .cacheauth import SealedFiles
+        from .cachestore import SealedFiles
 
         self.directory = directory
         self.files = SealedFiles(directory, "html", ".html", self.MAX_ENTRY_BYTES)
@@ -478,6 +499,8 @@ def compile_site(
     content = kb.content_dir
     directory_urls = config.get("use_directory_urls", True) is not False
     docs = source_root / "docs"
+    # A new site source (`assay build`): its files are created, not compared with old ones
+    fresh = not docs.exists()
     files: dict[str, bytes] = {}
 
     titles = {f"{KINDS[e.kind][0]}/{e.id}.md": e.record.title for e in kb.entries if e.record}
@@ -571,10 +594,13 @@ def compile_site(
     files["records.json"] = records_json(kb).encode()
 
     result = CompileResult(SiteSource(source_root, {}))
-    for rel, data in sorted(files.items()):
+    if fresh:
+        _write_new(docs, files)
+        result.written.extend(sorted(files))
+    for rel, data in sorted(files.items()) if not fresh else ():
         if write_if_changed(docs / rel, data):
             result.written.append(rel)
-    for path in sorted(docs.rglob("*"), reverse=True):
+    for path in sorted(docs.rglob("*"), reverse=True) if not fresh else ():
         rel = path.relative_to(docs).as_posix()
         if path.is_file() and rel not in files:
             path.unlink()

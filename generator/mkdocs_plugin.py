@@ -344,6 +344,7 @@ class EnginePlugin(BasePlugin[EngineConfig]):  # type: ignore[no-untyped-call]
             self.entries, self.order = {}, []
         if self.dirty:
             self._merge_search_index(config)
+            self.output.flush()
         else:  # a dirty rebuild renders only some pages: the others' entries stay
             self.output.prune()
 

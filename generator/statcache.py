@@ -147,7 +147,7 @@ class StatCache:
     `cacheauth`; `used` collects the keys this build asked for, for `prune`."""
 
     def __init__(self, directory: Path | None) -> None:
-        from .cacheauth import SealedFiles
+        from .cachestore import SealedFiles
 
         self.files = SealedFiles(directory, "stats", ".json", MAX_ENTRY_BYTES)
         self.hits = 0  # read from disk
@@ -179,8 +179,12 @@ class StatCache:
             return
         self.files.write(key, text)
 
+    def flush(self) -> None:
+        """Store the entries written (a compile that failed still keeps its statistics)."""
+        self.files.flush()
+
     def prune(self) -> None:
-        """Delete the entries this build did not use."""
+        """Store the entries written, and delete the entries this build did not use."""
         self.files.prune()
 
 
@@ -334,6 +338,7 @@ def session(kb: KnowledgeBase, directory: Path | None) -> Iterator[Session]:
         yield current
         cache.prune()
     finally:
+        cache.flush()
         _ACTIVE = previous
         current.close()
         LAST.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import packfiles
 import pytest
 from click.testing import CliRunner
 from conftest import VALID_ROOT
@@ -26,21 +27,23 @@ def build(root: Path, site: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def entries(root: Path) -> dict[str, Path]:
-    return {p.stem: p for p in (root / ".assay-cache/engine").glob("*/*.html")}
+def entries(root: Path) -> dict[str, bytes]:
+    return packfiles.entries(root / ".assay-cache/engine")
 
 
-def entry_of(root: Path, site: Path) -> Path:
-    """The cache entry holding the output of PAGE (found by its content)."""
-    page = (site / PAGE).read_text("utf-8")
-    found = [p for p in entries(root).values() if p.read_text("utf-8").endswith("\n" + page)]
+def entry_of(root: Path, site: Path) -> str:
+    """The key of the cache entry holding the output of PAGE (found by its content)."""
+    page = (site / PAGE).read_bytes()
+    found = [key for key, stored in entries(root).items() if stored.endswith(b"\n" + page)]
     assert len(found) == 1
     return found[0]
 
 
-def plant(entry: Path, text: str, valid: bool = True) -> None:
-    name = f"engine/{entry.stem}"
-    entry.write_text(seal(name, text) if valid else f"{'0' * 64}\n{text}", "utf-8")
+def plant(root: Path, key: str, text: str, valid: bool = True) -> None:
+    stored = seal(f"engine/{key}", text) if valid else f"{'0' * 64}\n{text}"
+    packfiles.replace_entries(
+        root / ".assay-cache/engine", {**entries(root), key: stored.encode("utf-8")}
+    )
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ def test_a_rebuild_reuses_every_page_and_the_site_is_the_same(kb: Path, tmp_path
     for rel in pages:
         assert (tmp_path / "two" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes(), rel
     # The entry is what the second build wrote: a sealed stand-in shows it is read back.
-    plant(entry, FAKE)
+    plant(kb, entry, FAKE)
     build(kb, tmp_path / "three")
     assert (tmp_path / "three" / PAGE).read_text("utf-8") == FAKE
 
@@ -67,7 +70,7 @@ def test_a_rebuild_reuses_every_page_and_the_site_is_the_same(kb: Path, tmp_path
 def test_an_entry_without_this_machines_mac_is_never_used(kb: Path, tmp_path: Path) -> None:
     build(kb, tmp_path / "one")
     entry = entry_of(kb, tmp_path / "one")
-    plant(entry, FAKE, valid=False)
+    plant(kb, entry, FAKE, valid=False)
     build(kb, tmp_path / "two")
     assert (tmp_path / "two" / PAGE).read_text("utf-8") == (tmp_path / "one" / PAGE).read_text(
         "utf-8"
@@ -86,7 +89,7 @@ def test_an_entry_without_this_machines_mac_is_never_used(kb: Path, tmp_path: Pa
 )
 def test_what_a_page_is_made_from_is_in_its_key(kb: Path, tmp_path: Path, change: str) -> None:
     build(kb, tmp_path / "one")
-    plant(entry_of(kb, tmp_path / "one"), FAKE)
+    plant(kb, entry_of(kb, tmp_path / "one"), FAKE)
     if change == "record":
         path = kb / "content/papers/flashattention.md"
         path.write_text(path.read_text("utf-8") + "\nOne more line.\n", "utf-8")
@@ -144,24 +147,37 @@ def test_entries_that_are_links_special_files_or_too_big_are_misses(tmp_path: Pa
 
     from generator.engines.outputcache import OutputCache
 
-    cache = OutputCache(tmp_path / "engine")
+    folder = tmp_path / "engine"
+    cache = OutputCache(folder)
     for key in ("a" * 64, "b" * 64, "c" * 64, "d" * 64):
         cache.put(key, f"page {key[0]}")
+    cache.prune()
     assert cache.get("a" * 64) == "page a"
-    outside = tmp_path / "outside.html"
-    outside.write_text((tmp_path / "engine/aa" / f"{'a' * 64}.html").read_text("utf-8"))
-    link = tmp_path / "engine/bb" / f"{'b' * 64}.html"
-    link.unlink()
-    link.symlink_to(outside)  # a valid entry, reached through a link: not followed
-    fifo = tmp_path / "engine/cc" / f"{'c' * 64}.html"
-    fifo.unlink()
-    os.mkfifo(fifo)  # would block a reader that opened it for reading without O_NONBLOCK
-    big = tmp_path / "engine/dd" / f"{'d' * 64}.html"
-    big.write_bytes(b"x" * (17 * 1024 * 1024))
+    stored = packfiles.entries(folder)
+    # each other entry in a pack of its own, planted as a link, a FIFO, or with an index
+    # that claims more than the 16 MiB an entry may hold
+    packfiles.replace_entries(folder, {"a" * 64: stored["a" * 64]})
+    outside = tmp_path / "outside.pack"
+    outside.write_bytes(packfiles.pack_bytes({"b" * 64: stored["b" * 64]}))
+    (folder / "pack-bbbbbbbbbbbbbbbb.pack").symlink_to(outside)
+    os.mkfifo(folder / "pack-cccccccccccccccc.pack")  # would block a reader without O_NONBLOCK
+    big = packfiles.pack_bytes({"d" * 64: b"x"}).replace(b" 1\n", b" 16777217\n")
+    (folder / "pack-dddddddddddddddd.pack").write_bytes(big + b"x" * 16777216)
+    # and the same as earlier versions stored entries, one file each
+    legacy = {k: folder / (k * 2) / f"{k * 64}.html" for k in "bcd"}
+    for path in legacy.values():
+        path.parent.mkdir()
+    legacy["b"].symlink_to(tmp_path / "outside-entry")
+    (tmp_path / "outside-entry").write_bytes(stored["b" * 64])
+    os.mkfifo(legacy["c"])
+    legacy["d"].write_bytes(b"x" * (17 * 1024 * 1024))
+    cache = OutputCache(folder)
     assert [cache.get(k * 64) for k in "bcd"] == [None, None, None]
-    cache.prune()  # every key was asked for: nothing goes
-    assert big.exists()
     assert cache.get("a" * 64) == "page a"
-    cache.prune()  # only "a" was asked for since
-    assert (tmp_path / "engine/aa" / f"{'a' * 64}.html").exists()
-    assert not big.exists() and not fifo.exists() and not link.exists() and outside.exists()
+    cache.prune()  # what is not a well-formed pack goes; entries asked for stay
+    (pack,) = packfiles.packs(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["bb", "cc", "dd", pack.name])
+    assert cache.get("a" * 64) == "page a"
+    cache.prune()  # only "a" was asked for since: the old entries go too
+    assert [p.name for p in folder.iterdir()] == [packfiles.packs(folder)[0].name]
+    assert outside.exists() and (tmp_path / "outside-entry").exists()

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import packfiles
 import pytest
 from click.testing import CliRunner
 from conftest import AS_OF, VALID_ROOT
@@ -57,7 +58,7 @@ def kb() -> KnowledgeBase:
 
 
 def _entries(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*/*.json"))}
+    return packfiles.entries(folder)
 
 
 def _session(kb: KnowledgeBase, folder: Path) -> dict[str, int]:
@@ -139,9 +140,11 @@ def test_first_build_computes_and_stores_the_next_reads(kb: KnowledgeBase, tmp_p
     assert (first["hits"], first["computed"]) == (0, n)
     stored = _entries(folder)
     assert len(stored) == n
+    files = {p: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(files) == 1  # one pack
     second = _session(kb, folder)
     assert (second["hits"], second["computed"]) == (n, 0)
-    assert _entries(folder) == stored  # hits rewrite nothing
+    assert {p: p.stat().st_mtime_ns for p in folder.iterdir()} == files  # hits rewrite nothing
 
 
 def test_an_edited_benchmark_is_the_only_miss(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -186,38 +189,42 @@ def test_the_engine_version_follows_the_statistics_source() -> None:
 def test_entries_no_build_used_are_pruned(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = tmp_path / "stats"
     _session(kb, folder)
-    stale_key = "ab" + "0" * 62
-    stale = folder / "ab" / f"{stale_key}.json"
-    stale.parent.mkdir(parents=True, exist_ok=True)
-    stale.write_text(seal(f"stats/{stale_key}", "{}"))
     kept = _entries(folder)
+    stale_key = "ab" + "0" * 62
+    stale = packfiles.write_pack(folder, {stale_key: seal(f"stats/{stale_key}", "{}").encode()})
+    # and one as earlier versions stored entries, a file each
+    legacy = folder / "cd" / f"{'cd' + '1' * 62}.json"
+    legacy.parent.mkdir()
+    legacy.write_text(seal(f"stats/{legacy.stem}", "{}"))
     _session(kb, folder)
-    assert not stale.exists()
-    assert set(_entries(folder)) == set(kept) - {stale.name}
+    assert not stale.exists() and not legacy.parent.exists()
+    assert _entries(folder) == kept
 
 
 # -- hostile entries -----------------------------------------------------------------------
-def _first_entry(folder: Path) -> Path:
-    return sorted(folder.glob("*/*.json"))[0]
+def _first_key(folder: Path) -> str:
+    return sorted(_entries(folder))[0]
 
 
-def _forge(path: Path, content: bytes) -> None:
-    path.write_bytes(content)
+def _forge(folder: Path, key: str, content: bytes) -> None:
+    packfiles.replace_entries(folder, {**_entries(folder), key: content})
 
 
 def test_forged_entry_is_a_miss_and_is_overwritten(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = tmp_path / "stats"
     _session(kb, folder)
     good = _entries(folder)
-    for path in folder.glob("*/*.json"):
-        mac, _, text = path.read_text().partition("\n")
+    forged = {}
+    for key, stored in good.items():
+        mac, _, text = stored.decode().partition("\n")
         data = json.loads(text)
         if "comparisons" in data:  # same shape, other numbers, the old MAC
             for c in data["comparisons"]:
                 c["verdict"], c["p"] = "better", 0.0
         else:
             data["overall"]["brier"] = 0.0
-        path.write_text(mac + "\n" + json.dumps(data))
+        forged[key] = (mac + "\n" + json.dumps(data)).encode()
+    packfiles.replace_entries(folder, forged)
     again = _session(kb, folder)
     assert again["hits"] == 0 and again["computed"] == len(good)
     assert _entries(folder) == good
@@ -238,8 +245,7 @@ def test_corrupt_entry_is_a_miss(kb: KnowledgeBase, tmp_path: Path, content: byt
     folder = tmp_path / "stats"
     _session(kb, folder)
     good = _entries(folder)
-    target = _first_entry(folder)
-    _forge(target, content)
+    _forge(folder, _first_key(folder), content)
     again = _session(kb, folder)
     assert again["computed"] == 1
     assert _entries(folder) == good
@@ -251,8 +257,13 @@ def test_authentic_entry_of_the_wrong_shape_is_a_miss(kb: KnowledgeBase, tmp_pat
     folder = tmp_path / "stats"
     _session(kb, folder)
     good = _entries(folder)
-    for path in folder.glob("*/*.json"):
-        path.write_text(seal(f"stats/{path.stem}", json.dumps({"id": "x", "deep": [[[[]]]]})))
+    packfiles.replace_entries(
+        folder,
+        {
+            key: seal(f"stats/{key}", json.dumps({"id": "x", "deep": [[[[]]]]})).encode()
+            for key in good
+        },
+    )
     again = _session(kb, folder)
     assert again["hits"] == 0 and again["computed"] == len(good)
     assert _entries(folder) == good
@@ -263,19 +274,12 @@ def test_oversized_entry_is_a_miss_without_being_read(
 ) -> None:
     folder = tmp_path / "stats"
     _session(kb, folder)
-    target = _first_entry(folder)
-    sealed = target.read_text()
-    monkeypatch.setattr(statcache, "MAX_ENTRY_BYTES", len(sealed.encode()) - 1)
-    reads: list[int] = []
-    real_fdopen = os.fdopen
-
-    def counting_fdopen(fd: int, *args: object, **kwargs: object) -> object:
-        reads.append(fd)
-        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(os, "fdopen", counting_fdopen)
-    assert statcache.StatCache(folder).read(target.stem) is None
-    assert not reads  # refused from its size, not read in full
+    key = _first_key(folder)
+    size = len(_entries(folder)[key])
+    monkeypatch.setattr(statcache, "MAX_ENTRY_BYTES", size - 1)
+    reads = packfiles.count_preads(monkeypatch)
+    assert statcache.StatCache(folder).read(key) is None
+    assert reads and max(reads) < size  # refused from its size in the index, never read
 
 
 def test_oversized_result_is_not_stored(
@@ -290,21 +294,32 @@ def test_oversized_result_is_not_stored(
 def test_symlinked_entry_is_never_followed(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = tmp_path / "stats"
     _session(kb, folder)
-    target = _first_entry(folder)
-    outside = tmp_path / "outside.json"
-    outside.write_bytes(target.read_bytes())  # authentic content, reached through a link
-    target.unlink()
-    target.symlink_to(outside)
-    assert statcache.StatCache(folder).read(target.stem) is None
+    (pack,) = packfiles.packs(folder)
+    key = _first_key(folder)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    moved = outside / pack.name
+    pack.rename(moved)
+    pack.symlink_to(moved)  # authentic content, reached through a link
+    # and an entry as earlier versions stored them, linked the same way
+    legacy = folder / key[:2] / f"{key}.json"
+    legacy.parent.mkdir()
+    (outside / "entry").write_bytes(_entries(outside)[key])
+    legacy.symlink_to(outside / "entry")
+    assert statcache.StatCache(folder).read(key) is None
 
 
 def test_special_file_entry_is_a_miss(kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = tmp_path / "stats"
     _session(kb, folder)
-    target = _first_entry(folder)
-    target.unlink()
-    os.mkfifo(target)  # opening it for reading must not block
-    assert statcache.StatCache(folder).read(target.stem) is None
+    (pack,) = packfiles.packs(folder)
+    key = _first_key(folder)
+    pack.unlink()
+    os.mkfifo(pack)  # opening it for reading must not block
+    legacy = folder / key[:2] / f"{key}.json"
+    legacy.parent.mkdir()
+    os.mkfifo(legacy)
+    assert statcache.StatCache(folder).read(key) is None
 
 
 def test_build_refuses_a_planted_link_in_the_stats_cache(tmp_path: Path) -> None:

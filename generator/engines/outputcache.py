@@ -187,7 +187,7 @@ class OutputCache:
     """Stored theme output per page key, in `directory` (None: off)."""
 
     def __init__(self, directory: Path | None) -> None:
-        from ..cacheauth import SealedFiles
+        from ..cachestore import SealedFiles
 
         self.files = SealedFiles(directory, "engine", ".html", MAX_ENTRY_BYTES)
         self.hits = 0
@@ -207,6 +207,10 @@ class OutputCache:
         if self.files.directory is not None and self.files.write(key, output):
             self.stored += 1
 
+    def flush(self) -> None:
+        """Store the outputs put since the last flush (a dirty rebuild, which prunes nothing)."""
+        self.files.flush()
+
     def prune(self) -> None:
-        """Remove the entries this build did not use."""
+        """Store the outputs put, and remove the entries this build did not use."""
         self.files.prune()

@@ -330,6 +330,8 @@ def _too_deep(html_text: str) -> bool:
     deep side: an end tag closes only the innermost open element of its name (a stray
     `</x>` closes nothing, and `</div>` behind a `<td>` is out of scope for a parser), and
     `<div/>` opens a `<div>` (only void elements close themselves in HTML)."""
+    if html_text.count("<") <= MAX_HTML_DEPTH:  # each element opened needs a "<"
+        return False
     stack: list[str] = []
     for m in _TAG.finditer(html_text):
         name = m.group(2).lower()

@@ -177,11 +177,19 @@ def test_cache_files_a_pull_request_carries_cannot_replace_a_page(tmp_path: Path
     root = _kb(tmp_path)
     first = _build(root, tmp_path / "site1", timeout=120)
     assert first.returncode == 0, first.stderr
+    import packfiles
+
     planted = 0
-    for path in (root / ".assay-cache").rglob("*.html"):
-        if "Freeze the weights" in path.read_text("utf-8", errors="replace"):
-            path.write_text("<h1>LoRA</h1><p>Verdict: PLANTED by a pull request</p>")
-            planted += 1
+    fake = b"<h1>LoRA</h1><p>Verdict: PLANTED by a pull request</p>"
+    for folder in (root / ".assay-cache").iterdir():
+        entries = packfiles.entries(folder)
+        for key, stored in entries.items():
+            if b"Freeze the weights" in stored:
+                entries[key] = fake  # in the pack, and as earlier versions kept entries
+                (folder / key[:2]).mkdir(exist_ok=True)
+                (folder / key[:2] / f"{key}.html").write_bytes(fake)
+                planted += 1
+        packfiles.replace_entries(folder, entries)
     assert planted, "the page cache keeps the LoRA page (else this test tests nothing)"
     proc = _build(root, tmp_path / "site", timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -325,11 +325,21 @@ def test_planted_cache_files_never_reach_the_site(tmp_path: Path) -> None:
     old_cache.mkdir(parents=True, exist_ok=True)
     for i in range(5):
         (old_cache / f"{i:064x}.svg").write_text("")
-    for suffix in (".svg", ".html"):  # the (old) chart cache alone, then the page cache too
+    import packfiles
+
+    for suffix in (".svg", ".html"):  # the (old) chart cache alone, then the page caches too
         planted = 0
         for path in (root / ".assay-cache").rglob(f"*{suffix}"):
             path.write_text(payload)
             planted += 1
+        if suffix == ".html":  # every entry of the page HTML and theme output packs, and
+            for folder in (root / ".assay-cache/html", root / ".assay-cache/engine"):
+                entries = packfiles.entries(folder)  # the same as earlier versions' files
+                packfiles.replace_entries(folder, dict.fromkeys(entries, payload.encode()))
+                for key in entries:
+                    (folder / key[:2]).mkdir(exist_ok=True)
+                    (folder / key[:2] / f"{key}.html").write_text(payload)
+                planted += len(entries)
         assert planted > 3, suffix
         shutil.rmtree(tmp_path / "site")
         result = CliRunner().invoke(main, args)
