@@ -98,23 +98,28 @@ class _Pack:
         self.bad: set[str] = set()  # entries that failed to read or to verify
 
     def read(self, key: str) -> bytes | None:
-        offset, length = self.entries[key]
         try:
             fd = os.open(self.path, _OPEN_READ)
         except OSError:  # removed meanwhile (another build's prune): a miss
             return None
         try:
-            data = os.pread(fd, length, offset)
-        except OSError:
-            return None
+            return _pread(fd, *self.entries[key])
         finally:
             os.close(fd)
-        return data if len(data) == length else None
+
+
+def _pread(fd: int, offset: int, length: int) -> bytes | None:
+    """`length` bytes at `offset`, or None when they cannot all be read."""
+    try:
+        data = os.pread(fd, length, offset)
+    except OSError:
+        return None
+    return data if len(data) == length else None
 
 
 def _read_exact(fd: int, length: int, offset: int) -> bytes:
-    data = os.pread(fd, length, offset)
-    if len(data) != length:
+    data = _pread(fd, offset, length)
+    if data is None:
         raise _Malformed
     return data
 
@@ -209,12 +214,7 @@ class _Writer:
         self.entries[key] = (at, len(data))
 
     def read(self, key: str) -> bytes | None:
-        offset, length = self.entries[key]
-        try:
-            data = os.pread(self.fd, length, offset)
-        except OSError:
-            return None
-        return data if len(data) == length else None
+        return _pread(self.fd, *self.entries[key])
 
     def finish(self) -> _Pack:
         """Write the index and trailer, and give the pack its final name."""
@@ -305,6 +305,12 @@ class SealedFiles:
                         budget -= pack.index_bytes
                         self._add_pack(pack)
         return self._packs
+
+    def _keep(self, packs: list[_Pack]) -> None:
+        """Believe `packs` only (the others were removed or are being merged)."""
+        self._packs, self._where = [], {}
+        for pack in packs:
+            self._add_pack(pack)
 
     def _add_pack(self, pack: _Pack) -> None:
         assert self._packs is not None
@@ -402,10 +408,8 @@ class SealedFiles:
         packs = self._packs or []
         if len(packs) > 2 * MAX_PACKS:  # flushes without prunes (dirty rebuilds of serve)
             largest = max(packs, key=lambda p: p.size)
-            rest = [p for p in packs if p is not largest]
-            self._packs, self._where = [], {}
-            self._add_pack(largest)
-            self._merge(rest, None)
+            self._keep([largest])
+            self._merge([p for p in packs if p is not largest], None)
 
     def prune(self) -> None:
         """Flush, then remove the entries not asked for since the last prune."""
@@ -428,10 +432,7 @@ class SealedFiles:
         rest = sorted((p for p in live if p not in rewrite), key=lambda p: p.size)
         if len(rest) > MAX_PACKS:
             rewrite += rest[:-1]
-        kept = [p for p in live if p not in rewrite]
-        self._packs, self._where = [], {}
-        for pack in kept:
-            self._add_pack(pack)
+        self._keep([p for p in live if p not in rewrite])
         if rewrite:
             self._merge(rewrite, used)
         self._remove_leftovers(used)
@@ -442,31 +443,22 @@ class SealedFiles:
         assert self.directory is not None
         try:
             writer = _Writer(self.directory)
-        except OSError:
-            for pack in packs:
-                self._add_pack(pack)
-            return
-        for pack in packs:
-            for key in pack.entries:
-                if (
-                    (used is None or key in used)
-                    and key not in pack.bad
-                    and key not in self._where
-                    and key not in writer.entries
-                ):
-                    raw = pack.read(key)
-                    if raw is not None:
-                        try:
+            try:
+                for pack in packs:
+                    for key in pack.entries:
+                        if (
+                            (used is None or key in used)
+                            and key not in pack.bad
+                            and key not in self._where
+                            and key not in writer.entries
+                            and (raw := pack.read(key)) is not None
+                        ):
                             writer.add(key, raw)
-                        except OSError:
-                            writer.abandon()
-                            for p in packs:
-                                self._add_pack(p)
-                            return
-        try:
-            merged = writer.finish()
-        except OSError:
-            writer.abandon()
+                merged = writer.finish()
+            except OSError:
+                writer.abandon()
+                raise
+        except OSError:  # nothing merged: the packs stay as they are
             for pack in packs:
                 self._add_pack(pack)
             return
@@ -499,8 +491,8 @@ class SealedFiles:
     def _remove_legacy_folder(self, folder: Path, used: set[str]) -> None:
         with contextlib.suppress(OSError):
             for name in os.listdir(folder):
-                key = name.removesuffix(self.suffix).removeprefix(".").removesuffix(".tmp")
-                key = key.removesuffix(self.suffix)
+                # `<key><suffix>`, or `.<key><suffix>.tmp` (a write that did not finish)
+                key = name.removeprefix(".").removesuffix(".tmp").removesuffix(self.suffix)
                 if _KEY.fullmatch(key) and (key not in used or key in self._where):
                     _unlink(folder / name)
             folder.rmdir()

@@ -210,22 +210,29 @@ _H1 = re.compile(r"\A# (.*)$", re.M)
 def _write_new(docs: Path, files: dict[str, bytes]) -> None:
     """Create every file of a new site source folder `docs` (no file there to compare with,
     to replace atomically or to remove: a new source is made in a new folder)."""
-    import os
-
     made: set[str] = set()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     for rel, data in files.items():
         folder = rel.rpartition("/")[0]
         if folder not in made:
             (docs / folder).mkdir(parents=True, exist_ok=True)
             made.add(folder)
-        fd = os.open(docs / rel, flags, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        with open(docs / rel, "xb") as f:  # never through a file already there
+            f.write(data)
+
+
+def _update(docs: Path, files: dict[str, bytes], result: CompileResult) -> None:
+    """Bring the live site source folder `docs` (`assay serve`, the MkDocs plugin) to
+    `files`: write the files whose bytes changed, remove the ones no longer there."""
+    for rel, data in sorted(files.items()):
+        if write_if_changed(docs / rel, data):
+            result.written.append(rel)
+    for path in sorted(docs.rglob("*"), reverse=True):
+        rel = path.relative_to(docs).as_posix()
+        if path.is_file() and rel not in files:
+            path.unlink()
+            result.removed.append(rel)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 class PageCache:
@@ -597,16 +604,8 @@ def compile_site(
     if fresh:
         _write_new(docs, files)
         result.written.extend(sorted(files))
-    for rel, data in sorted(files.items()) if not fresh else ():
-        if write_if_changed(docs / rel, data):
-            result.written.append(rel)
-    for path in sorted(docs.rglob("*"), reverse=True) if not fresh else ():
-        rel = path.relative_to(docs).as_posix()
-        if path.is_file() and rel not in files:
-            path.unlink()
-            result.removed.append(rel)
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    else:
+        _update(docs, files, result)
     nav = navigation([f.rel_path for f in maintainer], SECTION_PAGES)
     neutral = engine_config(config, config_file, nav)
     write_if_changed(

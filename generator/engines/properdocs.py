@@ -153,11 +153,9 @@ class ProperDocsEngine:
 
 
 def _end(proc: subprocess.Popen[Any]) -> None:
-    """Close the pipes of a started ProperDocs process, kill it if it runs, and reap it."""
+    """Close the pipes of a started ProperDocs process, stop it if it runs, and reap it."""
     for pipe in (proc.stdin, proc.stdout, proc.stderr):
         if pipe is not None:
             with contextlib.suppress(OSError):
                 pipe.close()
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    stop_process(proc, grace=0)
