@@ -382,6 +382,7 @@ class _Worker:
     def __init__(self, child: forking.Child) -> None:
         self.child = child
         self.results: dict[str, Any] = {}
+        self.keys: set[str] | None = None  # the keys of the jobs it was given
         self.done = False  # every answer read (or the worker is gone)
         self.waited = 0.0  # seconds the compile spent waiting for answers
 
@@ -390,10 +391,16 @@ class _Worker:
         """A worker for `jobs` (None: sent later with `send`); None: no fork here, the
         statistics are computed in-process on first use."""
         child = forking.Child.start(_work, jobs)
-        return None if child is None else cls(child)
+        if child is None:
+            return None
+        worker = cls(child)
+        if jobs is not None:
+            worker.keys = {job.key for job in jobs}
+        return worker
 
     def send(self, jobs: list[_Job]) -> bool:
         """Hand a preforked worker its jobs; False when it is gone."""
+        self.keys = {job.key for job in jobs}
         return self.child.send(jobs)
 
     def result(self, key: str) -> Any | None:
@@ -409,10 +416,12 @@ class _Worker:
         return self.results.get(key)
 
     def finished(self) -> bool:
-        """Whether every answer is in (read without waiting what has come so far)."""
+        """Whether every answer is in (read without waiting what has come so far): the
+        worker ended, or it answered every job it was given (its end may still be on the
+        way)."""
         while not self.done and self.child.ready():
             self._take(self.child.recv())
-        return self.done
+        return self.done or (self.keys is not None and self.keys <= self.results.keys())
 
     def _take(self, received: Any) -> bool:
         """Keep one answer; False at the end (or on garbage: what is missing is recomputed)."""
